@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine with Python 3.11:
+#   make run    virtual environment, install, serve the app on http://localhost:8501
+#   make test   the same environment plus test tools and a Chromium, then pytest
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test install install-test chromium bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+# Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+chromium:
+	@./scripts/install-chromium.sh
+
+test: install-test chromium
+	$(PY) -m pytest
+
+bench: install-test
+	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts
