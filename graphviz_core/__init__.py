@@ -16,3 +16,14 @@ __all__ = [
     "trace", "hessian", "Trace", "BackwardEvent",
     "PRESETS", "Preset", "preset",
 ]
+from .figures import PALETTE, backward_figure
+from .layout import layered_layout
+from .report import event_rows, explain_gradient, fmt, gradient_rows
+
+__all__ += ["backward_figure", "PALETTE", "layered_layout", "event_rows", "gradient_rows",
+            "explain_gradient", "fmt"]
+from .codegen import to_tensorflow
+from .explorer import Exploration, explore
+from . import state
+
+__all__ += ["to_tensorflow", "explore", "Exploration", "state"]

@@ -20,6 +20,7 @@ work: text size, line count, expression depth, literal size, graph size after ex
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import re
 import warnings
@@ -46,7 +47,9 @@ BUILTINS = {
     "where": 3, "maximum": 2, "minimum": 2, "stop_gradient": 1, "l2_loss": 1,
 }
 _INPUT_KINDS = {"Variable": "variable", "constant": "constant"}
-_RESERVED = set(BUILTINS) | set(_INPUT_KINDS) | {"None", "True", "False"}
+# built-ins, Python keywords, and names the exported TensorFlow script needs for itself
+_RESERVED = set(BUILTINS) | set(_INPUT_KINDS) | set(keyword.kwlist) | {
+    "tf", "tape", "DTYPE", "print", "float", "globals", "zip", "bool", "None", "True", "False"}
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"

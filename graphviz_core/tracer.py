@@ -38,7 +38,7 @@ TF_OPS = {
     "sin": tf.sin, "cos": tf.cos, "maximum": tf.maximum, "minimum": tf.minimum,
     "stop_gradient": tf.stop_gradient, "l2_loss": tf.nn.l2_loss,
 }
-OP_LABELS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−x"}
+OP_LABELS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "**", "neg": "neg"}
 _CMP = {">": tf.greater, ">=": tf.greater_equal, "<": tf.less, "<=": tf.less_equal,
         "==": tf.equal, "!=": tf.not_equal}
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}

@@ -1,0 +1,109 @@
+"""The Explorer's one core call: text and settings in, everything the page shows out.
+
+:func:`explore` never raises for anything a user can type or put in a URL: a bad program or
+bad setting comes back as ``error`` (with line and column for a :class:`ProgramError`), and
+settings that no longer fit an edited program (an input that was renamed, say) are dropped
+with a note instead of failing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .codegen import to_tensorflow
+from .figures import backward_figure
+from .language import Program, ProgramError, parse
+from .report import event_rows, gradient_rows
+from .tracer import Trace, trace
+
+__all__ = ["explore", "Exploration", "fit_settings"]
+
+
+@dataclass
+class Exploration:
+    source: str
+    program: Program | None = None
+    error: Exception | None = None
+    trace: Trace | None = None
+    figure: object = None
+    events: list = field(default_factory=list)
+    gradients: list = field(default_factory=list)
+    code: str = ""
+    notes: list = field(default_factory=list)
+    compare: dict = field(default_factory=dict)   # {"automatic"|"custom": Exploration}
+    settings: dict = field(default_factory=dict)  # what was actually traced
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.trace is not None
+
+    def error_text(self) -> str:
+        e = self.error
+        if isinstance(e, ProgramError):
+            hint = f" — {e.hint}" if e.hint else ""
+            return f"Line {e.line}, column {e.column}: {e.message}{hint}"
+        return str(e)
+
+
+def fit_settings(prog: Program, inputs=None, modes=None, targets=None, watch=None):
+    """Keep only the settings that still name something in ``prog``; say what was dropped."""
+    notes = []
+    inputs = {k: v for k, v in (inputs or {}).items() if k in prog.inputs}
+    fit_modes = {}
+    for k, v in (modes or {}).items():
+        fn = prog.functions.get(k)
+        if fn is not None and (v == "automatic" or fn.has_custom_gradient):
+            fit_modes[k] = v
+    names = set(prog.inputs) | set(prog.assignments)
+    fit_targets = [t for t in (targets or []) if t in names]
+    if targets and len(fit_targets) < len(targets):
+        gone = [t for t in targets if t not in names]
+        notes.append(f"target {', '.join(gone)} is no longer in the program; "
+                     f"using {', '.join(fit_targets) or prog.default_target}")
+    if watch is not None:
+        watch = [w for w in watch if w in prog.inputs]
+    return inputs, fit_modes, (fit_targets or None), watch, notes
+
+
+def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
+            dtype: str = "float32", expand: bool = False, presentation: bool = False,
+            compare: bool = False, speed: float = 1.0) -> Exploration:
+    """Parse, trace and draw; on any user error return it in ``Exploration.error``.
+
+    >>> import graphviz_core as gc
+    >>> ex = explore(gc.preset("foo3").source)
+    >>> ex.ok, ex.trace.gradients["x"], len(ex.figure.frames)
+    (True, 1024.0, 7)
+    >>> explore("y = q").error_text()
+    "Line 1, column 5: unknown name 'q' — assign it on an earlier line"
+    """
+    ex = Exploration(source=source)
+    try:
+        prog = parse(source)
+        ex.program = prog
+        inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets,
+                                                               watch)
+        t = trace(prog, inputs=inputs, modes=modes, targets=targets, watch=watch, dtype=dtype,
+                  expand=expand)
+    except (ProgramError, ValueError) as e:
+        ex.error = e
+        return ex
+    ex.trace = t
+    ex.settings = dict(inputs=t.inputs, modes=t.modes, targets=list(t.targets),
+                       watch=list(t.watched), dtype=dtype, expand=expand)
+    ex.figure = backward_figure(t, prog, presentation=presentation, speed=speed)
+    ex.events = event_rows(t)
+    ex.gradients = gradient_rows(t, prog)
+    ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
+                            watch=t.watched, dtype=dtype)
+    custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]
+    if compare and custom:
+        for mode in ("automatic", "custom"):
+            both = dict(t.modes, **{n: mode for n in custom})
+            other = trace(prog, inputs=t.inputs, modes=both, targets=t.targets,
+                          watch=t.watched, dtype=dtype, expand=expand)
+            side = Exploration(source=source, program=prog, trace=other,
+                               figure=backward_figure(other, prog, presentation=presentation,
+                                                      speed=speed, height=None),
+                               events=event_rows(other), gradients=gradient_rows(other, prog))
+            ex.compare[mode] = side
+    return ex

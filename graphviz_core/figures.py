@@ -1,0 +1,461 @@
+"""Plotly figures: the animated backward pass, and the comparison of two traces.
+
+:func:`backward_figure` is a pure function of a finished trace. It returns a ``go.Figure``
+whose frames play in the browser (no server round-trip per frame):
+
+* one forward frame per layer: nodes light up left to right with their values;
+* one backward frame per :class:`~graphviz_core.tracer.BackwardEvent`, in TensorFlow's
+  order: the node glows, its upstream (the sum of what arrived, ``30 + 6 = 36``) and its
+  local derivative appear on it, and each downstream value travels along its edge to the
+  producer as a labelled marker (plotly interpolates the marker from consumer to producer).
+
+Trace indices are fixed (see ``_T``) so that frames can address them. Axes are fixed across
+frames. Colours are the Okabe-Ito palette, which stays distinct for colour-blind viewers.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import plotly.graph_objects as go
+
+from .layout import layered_layout
+from .report import first_nonfinite, fmt, rule_mismatch
+
+__all__ = ["backward_figure", "PALETTE", "substitute", "node_hover"]
+
+# Okabe & Ito (2008), "Color Universal Design"
+PALETTE = {
+    "ink": "#1a1a1a", "muted": "#6b6b6b", "edge": "#c9c9c9", "idle": "#eeeeee",
+    "forward": "#56B4E9", "active": "#E69F00", "gradient": "#0072B2", "done": "#009E73",
+    "custom": "#CC79A7", "none": "#8a8a8a", "nan": "#D55E00", "paper": "#ffffff",
+}
+
+# trace indices (frames update the dynamic ones by index)
+_T = dict(edges=0, grad_edges=1, none_edges=2, nan_edges=3, halo=4, nodes=5, info=6,
+          packets=7, literals=8)
+_DYNAMIC = [_T[k] for k in ("grad_edges", "none_edges", "nan_edges", "halo", "nodes", "info",
+                            "packets")]
+
+
+def _finite(v) -> bool:
+    return v is not None and math.isfinite(v)
+
+
+def substitute(text: str, env: dict, digits: int = 5) -> str:
+    """Replace names in ``text`` by their values: ``dy * 2*x`` -> ``32 * 2*4``.
+
+    >>> substitute("dy * 2*x", {"dy": 32.0, "x": 4.0})
+    '32 * 2*4'
+    """
+    def repl(m):
+        name = m.group(0)
+        if name in env and env[name] is not None:
+            v = fmt(env[name], digits)
+            return f"({v})" if v.startswith("-") else v
+        return name
+    return re.sub(r"(?<![\w.])[A-Za-z_]\w*", repl, text)
+
+
+# ---------------------------------------------------------------------------- hover text
+
+def node_hover(trace, prog, node: str) -> str:
+    """Everything about a node: op, value, upstream, local, downstream, formulas with numbers."""
+    g = trace.graph
+    a = g.nodes[node]
+    ev = trace.events[a["event"]] if a["event"] is not None else None
+    lines = []
+    kind = {"input": a["input_kind"], "op": "built-in", "call": f"function, {a['mode']}",
+            "literal": "number"}[a["kind"]]
+    title = a["label"] if a["kind"] != "op" else a["op"]
+    names = f" → {', '.join(a['names'])}" if a["names"] and a["kind"] != "input" else ""
+    lines.append(f"<b>{title}</b>{names}  ({kind}{', line ' + str(a['line']) if a['line'] else ''})")
+    if a["group"]:
+        lines.append(f"inside {a['function']} (call {a['group']}, expanded)")
+    if a["kind"] == "input":
+        lines.append(f"value: {fmt(a['value'])}")
+        watched = "watched by the tape" if a["watched"] else "NOT watched by the tape"
+        lines.append(f"{watched}")
+        lines.append(f"gradient: {fmt(a['gradient'])}")
+        return "<br>".join(lines)
+    env = dict(trace.values)
+    if a["kind"] == "call":
+        fn = prog.functions[a["function"]]
+        if ev is not None:
+            env = dict(zip(fn.params, ev.inputs))
+        elif a["inputs"]:
+            env = {p: g.nodes[i]["value"] for p, i in zip(fn.params, a["inputs"])}
+        lines.append(f"forward: {a['function']}({', '.join(fn.params)}) = {fn.text}")
+        lines.append(f"         = {substitute(fn.text, env)} = {fmt(a['value'])}")
+    else:
+        text = a["expr"] or a["op"]
+        lines.append(f"forward: {text} = {substitute(text, env)} = {fmt(a['value'])}")
+    if ev is None:
+        lines.append("backward: no gradient reached this node")
+        return "<br>".join(lines)
+    lines.append(f"upstream: {fmt(ev.upstream)}")
+    lines.append(f"local: {fmt(ev.local)}")
+    lines.append(f"downstream: {fmt(ev.downstream)}")
+    if a["kind"] == "call" and ev.mode == "custom":
+        fn = prog.functions[a["function"]]
+        renv = dict(zip(fn.rule_params, tuple(ev.inputs) + (ev.upstream,)))
+        for p, part, down in zip(fn.params, fn.rule, ev.downstream):
+            text = getattr(part, "text", "None") or "None"
+            lines.append(f"rule for {p}: {text} = {substitute(text, renv)} = {fmt(down)}")
+    else:
+        for i, (loc, down) in enumerate(zip(ev.local, ev.downstream)):
+            lines.append(f"input {i + 1}: upstream × local = {fmt(ev.upstream)} × {fmt(loc)}"
+                         f" = {fmt(down)}")
+    if rule_mismatch(ev):
+        lines.append("⚠ downstream ≠ upstream × local: the rule does not multiply by upstream")
+    return "<br>".join(lines)
+
+
+# ---------------------------------------------------------------------------- the figure
+
+def backward_figure(trace, prog, presentation: bool = False, height: int | None = None,
+                    speed: float = 1.0, title: str | None = None) -> go.Figure:
+    """The animated backward pass of ``trace`` (see the module docstring).
+
+    >>> import graphviz_core as gc
+    >>> p = gc.parse(gc.preset("foo3").source)
+    >>> fig = backward_figure(gc.trace(p), p)
+    >>> len(fig.frames)      # 4 forward layers + 3 backward events
+    7
+    """
+    g = trace.graph
+    pos = layered_layout(g)
+    values = [n for n, k in g.nodes(data="kind") if k != "literal"]
+    literals = [n for n, k in g.nodes(data="kind") if k == "literal"]
+    idx = {n: i for i, n in enumerate(values)}
+    s = _Sizes(presentation)
+    fwd_node, bwd_event = first_nonfinite(trace)
+
+    # contributions each producer receives, in event order: [(event index, value|None)]
+    contrib: dict[str, list] = {n: [] for n in values}
+    packets = []          # (event index, consumer, producer, value|None)
+    for i, e in enumerate(trace.events):
+        ins = g.nodes[e.node]["inputs"]
+        for producer in dict.fromkeys(ins):
+            if g.nodes[producer]["kind"] == "literal":
+                continue
+            parts = [e.downstream[p] for p, src in enumerate(ins) if src == producer]
+            real = [v for v in parts if v is not None]
+            v = sum(real) if real else None
+            contrib[producer].append((i, v))
+            packets.append((i, e.node, producer, v))
+
+    layers = sorted({pos[n][0] for n in values})
+    n_fwd, n_bwd = len(layers), len(trace.events)
+
+    def state(step):
+        """Dynamic trace data after ``step`` frames (0-based; the last is the final state)."""
+        forward_x = layers[min(step, n_fwd - 1)] if layers else 0
+        fired = step - n_fwd          # index of the event shown in this frame, -1 if forward
+        colors, lines_c, lines_w, texts, sizes = [], [], [], [], []
+        for n in values:
+            a = g.nodes[n]
+            lit = pos[n][0] <= forward_x or fired >= 0
+            ev_i = a["event"]
+            done = ev_i is not None and ev_i <= fired
+            bad = (lit and not _finite(a["value"])) or \
+                  (done and not all(_finite(v) or v is None for v in trace.events[ev_i].downstream))
+            if bad:
+                colors.append(PALETTE["nan"])
+            elif done or (a["kind"] == "input" and fired >= 0 and _arrived(contrib[n], fired)):
+                colors.append(PALETTE["done"])
+            elif lit:
+                colors.append(PALETTE["forward"])
+            else:
+                colors.append(PALETTE["idle"])
+            if a["kind"] == "call" and a["mode"] == "custom":
+                lines_c.append(PALETTE["custom"])
+                lines_w.append(s.outline * 2)
+            elif a["target"]:
+                lines_c.append(PALETTE["ink"])
+                lines_w.append(s.outline * 1.5)
+            else:
+                lines_c.append(PALETTE["paper"] if lit else PALETTE["edge"])
+                lines_w.append(s.outline)
+            sizes.append(s.node_size(a["label"]))
+            texts.append(_info(trace, n, lit, fired, contrib[n], n == fwd_node,
+                               bwd_event is not None and ev_i == bwd_event and done))
+        halo_x, halo_y = [], []
+        if 0 <= fired < n_bwd:
+            hx, hy = pos[trace.events[fired].node]
+            halo_x, halo_y = [hx], [hy]
+        elif fired < 0 and layers:
+            for n in values:
+                if pos[n][0] == forward_x:
+                    halo_x.append(pos[n][0])
+                    halo_y.append(pos[n][1])
+        # packets: hidden at the consumer until their event, then at the producer's side
+        px, py, ptext, psize, pcolor = [], [], [], [], []
+        for (i, consumer, producer, v) in packets:
+            (cx, cy), (qx, qy) = pos[consumer], pos[producer]
+            if i <= fired:
+                t = 0.55
+                px.append(cx + (qx - cx) * t)
+                py.append(cy + (qy - cy) * t)
+                ptext.append(fmt(v, 5))
+                psize.append(s.packet if i == fired else s.packet * 0.75)
+                pcolor.append(PALETTE["none"] if v is None else
+                              PALETTE["nan"] if not _finite(v) else PALETTE["gradient"])
+            else:
+                px.append(cx)
+                py.append(cy)
+                ptext.append("")
+                psize.append(0)
+                pcolor.append(PALETTE["gradient"])
+        edges = {"grad": ([], []), "none": ([], []), "nan": ([], [])}
+        for (i, consumer, producer, v) in packets:
+            if i <= fired:
+                kind = "none" if v is None else "nan" if not _finite(v) else "grad"
+                _segment(edges[kind], pos[producer], pos[consumer])
+        return [
+            go.Scatter(x=edges["grad"][0], y=edges["grad"][1]),
+            go.Scatter(x=edges["none"][0], y=edges["none"][1]),
+            go.Scatter(x=edges["nan"][0], y=edges["nan"][1]),
+            go.Scatter(x=halo_x, y=halo_y),
+            go.Scatter(marker=dict(color=colors, size=sizes,
+                                   line=dict(color=lines_c, width=lines_w))),
+            go.Scatter(text=texts),
+            go.Scatter(x=px, y=py, text=ptext,
+                       marker=dict(size=psize, color=pcolor, line=dict(width=0))),
+        ], _caption(trace, prog, step, n_fwd, layers, values, pos)
+
+    total = n_fwd + n_bwd
+    final, final_caption = state(total - 1)
+
+    fig = go.Figure()
+    ex, ey = [], []
+    for u, v in g.edges():
+        if g.nodes[u]["kind"] != "literal":
+            _segment((ex, ey), pos[u], pos[v])
+    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", hoverinfo="skip", showlegend=False,
+                             line=dict(color=PALETTE["edge"], width=s.edge), name="edges"))
+    fig.add_trace(go.Scatter(mode="lines", hoverinfo="skip", name="gradient flowing",
+                             line=dict(color=PALETTE["gradient"], width=s.edge * 2.2)))
+    fig.add_trace(go.Scatter(mode="lines", hoverinfo="skip", name="None (no gradient)",
+                             line=dict(color=PALETTE["none"], width=s.edge * 1.8, dash="dash")))
+    fig.add_trace(go.Scatter(mode="lines", hoverinfo="skip", name="NaN / inf",
+                             line=dict(color=PALETTE["nan"], width=s.edge * 2.2)))
+    fig.add_trace(go.Scatter(mode="markers", hoverinfo="skip", showlegend=False, name="now",
+                             marker=dict(size=s.halo, color=PALETTE["active"], opacity=0.45)))
+    vx = [pos[n][0] for n in values]
+    vy = [pos[n][1] for n in values]
+    fig.add_trace(go.Scatter(
+        x=vx, y=vy, mode="markers+text", name="nodes", showlegend=False,
+        text=[_short(g.nodes[n]["label"]) for n in values], textposition="middle center",
+        textfont=dict(size=s.label, color=PALETTE["ink"], family="Arial Black, Arial"),
+        hovertext=[node_hover(trace, prog, n) for n in values], hoverinfo="text",
+        hoverlabel=dict(font=dict(size=s.hover, family="Menlo, Consolas, monospace"),
+                        bgcolor="white", align="left"),
+        customdata=values, marker=dict(symbol="circle")))
+    fig.add_trace(go.Scatter(x=vx, y=[y - s.info_gap for y in vy], mode="text",
+                             hoverinfo="skip", showlegend=False, name="info",
+                             textposition="bottom center",
+                             textfont=dict(size=s.info, color=PALETTE["ink"])))
+    fig.add_trace(go.Scatter(mode="markers+text", hoverinfo="skip", name="downstream value",
+                             textposition="top center", showlegend=False,
+                             textfont=dict(size=s.packet_text, color=PALETTE["gradient"],
+                                           family="Arial Black, Arial")))
+    fig.add_trace(go.Scatter(
+        x=[pos[n][0] for n in literals], y=[pos[n][1] for n in literals], mode="text",
+        text=[g.nodes[n]["label"] for n in literals], hoverinfo="skip", showlegend=False,
+        textfont=dict(size=s.info, color=PALETTE["muted"]), name="numbers"))
+    for name, color, symbol in (("forward value", PALETTE["forward"], "circle"),
+                                ("gradient known", PALETTE["done"], "circle"),
+                                ("custom gradient", PALETTE["custom"], "circle-open"),
+                                ("now", PALETTE["active"], "circle")):
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+            marker=dict(size=s.legend_marker, color=color, symbol=symbol,
+                        line=dict(width=3 if symbol == "circle-open" else 0,
+                                  color=PALETTE["custom"]))))
+    for i, tr in zip(_DYNAMIC, final):
+        fig.data[i].update(tr)
+
+    names = [f"f{k}" for k in range(n_fwd)] + [f"b{k}" for k in range(n_bwd)]
+    frames = []
+    for k in range(total):
+        data, caption = state(k)
+        frames.append(go.Frame(name=names[k], data=data, traces=_DYNAMIC,
+                               layout=dict(title=dict(text=caption))))
+    fig.frames = frames
+
+    _decorate(fig, trace, g, pos, values, s, names, fwd_node, bwd_event, final_caption,
+              speed, height, title)
+    return fig
+
+
+def _arrived(contribs, fired) -> bool:
+    return bool(contribs) and all(i <= fired for i, _ in contribs)
+
+
+def _segment(xy, p, q):
+    xy[0].extend((p[0], q[0], None))
+    xy[1].extend((p[1], q[1], None))
+
+
+def _short(label: str, n: int = 9) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
+    """Text under a node: value, then upstream / local / gradient as the backward pass arrives."""
+    g = trace.graph
+    a = g.nodes[node]
+    if not lit:
+        return ""
+    parts = []
+    if a["kind"] != "input" and a["names"]:
+        parts.append(f"{', '.join(a['names'])} = {fmt(a['value'], 5)}")
+    else:
+        parts.append(f"= {fmt(a['value'], 5)}")
+    if a["kind"] == "input" and a["watched"] is False:
+        parts.append("not watched")
+    if a["kind"] == "call" and a["mode"] == "custom":
+        parts.append(f"rule: {_short(a['rule'] or '', 26)}")
+    if fwd_bad:
+        parts.append("⚠ first non-finite value")
+    ev_i = a["event"]
+    if ev_i is not None and ev_i <= fired:
+        ev = trace.events[ev_i]
+        parts.append(f"↑ {_sum_text(contribs, ev_i, ev.upstream, a['target'])}")
+        real = [v for v, src in zip(ev.local, a["inputs"]) if g.nodes[src]["kind"] != "literal"]
+        parts.append(f"local {fmt(tuple(real), 4)}")
+        if rule_mismatch(ev):
+            parts.append("⚠ ↓ ≠ ↑ × local")
+        if bwd_bad:
+            parts.append("⚠ NaN born here")
+    elif a["kind"] == "input" and fired >= 0:
+        arrived = [(i, v) for i, v in contribs if i <= fired]
+        if arrived and len(arrived) == len(contribs):
+            parts.append(f"∂ = {_sum_text(contribs, fired + 1, trace.gradients.get(a['names'][0]), False)}")
+        elif not contribs and fired == len(trace.events) - 1:
+            parts.append("∂ = None")
+    return "<br>".join(parts)
+
+
+def _sum_text(contribs, before, total, is_target) -> str:
+    """``30 + 6 = 36`` when several contributions add up; ``36`` for one."""
+    terms = [fmt(v, 5) for i, v in contribs if i < before and v is not None]
+    if is_target:
+        terms = ["1"] + terms
+    if len(terms) > 1:
+        return " + ".join(terms) + f" = {fmt(total, 5)}"
+    return fmt(total, 5)
+
+
+def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
+    if step < n_fwd:
+        x = layers[step]
+        names = [trace.graph.nodes[n] for n in values if pos[n][0] == x]
+        shown = ", ".join(f"{a['names'][-1] if a['names'] else a['label']} = {fmt(a['value'], 5)}"
+                          for a in names[:4])
+        more = " …" if len(names) > 4 else ""
+        return f"Forward {step + 1}/{n_fwd}: {shown}{more}"
+    i = step - n_fwd
+    e = trace.events[i]
+    a = trace.graph.nodes[e.node]
+    who = a["label"] if a["kind"] != "op" else a["op"]
+    mode = "custom rule" if e.mode == "custom" else "TensorFlow"
+    return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode}) — upstream "
+            f"{fmt(e.upstream, 5)} × local {fmt(e.local, 5)} → downstream {fmt(e.downstream, 5)}")
+
+
+class _Sizes:
+    def __init__(self, presentation: bool):
+        k = 1.45 if presentation else 1.0
+        self.k = k
+        self.label = round(14 * k)
+        self.info = round(13 * k)
+        self.hover = round(14 * k)
+        self.packet_text = round(15 * k)
+        self.packet = round(14 * k)
+        self.halo = round(92 * k)
+        self.edge = 2.0 * k
+        self.outline = 2.0 * k
+        self.legend_marker = round(14 * k)
+        self.info_gap = 0.2
+        self.title = round(17 * k)
+
+    def node_size(self, label: str) -> float:
+        return round(max(52, 10 * min(len(label), 9) + 16) * self.k)
+
+
+def _decorate(fig, trace, g, pos, values, s, names, fwd_node, bwd_event, caption, speed,
+              height, title):
+    xs = [p[0] for p in pos.values()] or [0]
+    ys = [p[1] for p in pos.values()] or [0]
+    rows = max((sum(1 for n in values if pos[n][0] == x) for x in set(xs)), default=1)
+    if height is None:
+        height = int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
+    ms = int(900 / max(speed, 0.1))
+    play = dict(frame=dict(duration=ms, redraw=False), fromcurrent=True, mode="immediate",
+                transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
+    fig.update_layout(
+        height=height, paper_bgcolor=PALETTE["paper"], plot_bgcolor=PALETTE["paper"],
+        margin=dict(l=20, r=20, t=70 + 20 * (s.k > 1), b=90),
+        title=dict(text=caption, x=0.01, font=dict(size=s.title, color=PALETTE["ink"])),
+        font=dict(family="Arial, Helvetica, sans-serif", size=s.info),
+        hovermode="closest", dragmode=False,
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom",
+                    font=dict(size=s.info)),
+        xaxis=dict(range=[min(xs) - 0.7, max(xs) + 0.7], visible=False, fixedrange=True,
+                   autorange=False),
+        yaxis=dict(range=[min(ys) - 0.95, max(ys) + 0.6], visible=False, fixedrange=True,
+                   autorange=False),
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
+            pad=dict(r=8, t=8), showactive=False, font=dict(size=s.info),
+            buttons=[
+                dict(label="▶ Play", method="animate",
+                     args=[None, {**play, "fromcurrent": False}]),
+                dict(label="❚❚ Pause", method="animate",
+                     args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
+                                        transition=dict(duration=0))]),
+            ])],
+        sliders=[dict(
+            active=len(names) - 1, x=0.16, len=0.84, y=-0.02, yanchor="top",
+            pad=dict(t=8, b=0), currentvalue=dict(visible=False),
+            font=dict(size=max(10, s.info - 3)),
+            steps=[dict(label=_slider_label(n), method="animate",
+                        args=[[n], dict(mode="immediate", frame=dict(duration=0, redraw=False),
+                                        transition=dict(duration=int(ms * 0.5)))])
+                   for n in names])],
+    )
+    # boxes around the ops of an expanded function call
+    groups: dict[str, list] = {}
+    for n in values:
+        if g.nodes[n]["group"]:
+            groups.setdefault(g.nodes[n]["group"], []).append(pos[n])
+    boxes = {gid: (min(p[0] for p in pts) - 0.5, max(p[0] for p in pts) + 0.35,
+                   min(p[1] for p in pts) - 0.55, max(p[1] for p in pts) + 0.35)
+             for gid, pts in groups.items()}
+    if _overlapping(list(boxes.values())):
+        boxes = {}      # interleaved calls: the hover names the function instead
+    for gid, (x0, x1, y0, y1) in boxes.items():
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below",
+                      line=dict(color=PALETTE["custom"], width=1.5, dash="dot"),
+                      fillcolor="rgba(204,121,167,0.06)")
+        fig.add_annotation(x=x0, y=y1, text=gid.split("#")[0], showarrow=False,
+                           xanchor="left", yanchor="bottom",
+                           font=dict(size=s.info, color=PALETTE["custom"]))
+    fig.layout.meta = dict(nodes=values, forward_frames=sum(1 for n in names if n[0] == "f"),
+                           backward_frames=len(trace.events))
+    if title:
+        fig.update_layout(title=dict(text=title))
+
+
+def _overlapping(boxes) -> bool:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]:
+                return True
+    return False
+
+
+def _slider_label(name: str) -> str:
+    return ("→" if name[0] == "f" else "←") + str(int(name[1:]) + 1)

@@ -1,0 +1,172 @@
+"""Plain-language reading of a :class:`~graphviz_core.tracer.Trace`: tables and reasons.
+
+Everything here reads a finished trace; nothing runs TensorFlow.
+"""
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+
+from .language import Cond, Op, walk
+
+__all__ = ["fmt", "event_rows", "gradient_rows", "explain_gradient", "first_nonfinite",
+           "rule_mismatch", "node_title"]
+
+
+def fmt(v, digits: int = 7) -> str:
+    """A number as people read it: ``None``, ``NaN``, ``inf``, or up to 7 significant digits.
+
+    >>> fmt(1024.0), fmt(None), fmt(float("nan")), fmt(0.09035331010818481)
+    ('1024', 'None', 'NaN', '0.09035331')
+    """
+    if v is None:
+        return "None"
+    if isinstance(v, (tuple, list)):
+        return ", ".join(fmt(x, digits) for x in v)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.{digits + 1}g}"
+
+
+def node_title(graph: nx.DiGraph, node: str) -> str:
+    """``foo → y`` or ``mul`` or ``x``: what a person calls a node."""
+    a = graph.nodes[node]
+    name = a["label"] if a["kind"] != "op" else a["op"]
+    if a["names"] and a["kind"] != "input":
+        return f"{name} → {', '.join(a['names'])}"
+    return name
+
+
+def rule_mismatch(event, rel: float = 1e-5) -> tuple:
+    """Argument positions where downstream ≠ upstream × local (a rule ignoring its upstream)."""
+    bad = []
+    for i, (loc, down) in enumerate(zip(event.local, event.downstream)):
+        if loc is None or down is None or event.upstream is None:
+            continue
+        want = event.upstream * loc
+        if any(math.isnan(v) or math.isinf(v) for v in (want, down)):
+            continue
+        if abs(down - want) > rel * max(1.0, abs(want)):
+            bad.append(i)
+    return tuple(bad)
+
+
+def event_rows(trace) -> list[dict]:
+    """One row per backward event, in TensorFlow's order (the trace table)."""
+    g = trace.graph
+    rows = []
+    for i, e in enumerate(trace.events):
+        rows.append({
+            "step": i + 1, "node": e.node, "op": node_title(g, e.node), "mode": e.mode,
+            "inputs": fmt(e.inputs), "output": fmt(e.output), "upstream": fmt(e.upstream),
+            "local": fmt(e.local), "downstream": fmt(e.downstream),
+            "check": "downstream ≠ upstream × local" if rule_mismatch(e) else "",
+        })
+    return rows
+
+
+def first_nonfinite(trace):
+    """(forward node, backward event index) where inf/NaN first appeared, or None for each."""
+    g = trace.graph
+    forward = None
+    for node in nx.topological_sort(g):
+        v = g.nodes[node]["value"]
+        if v is not None and not math.isfinite(v):
+            forward = node
+            break
+    backward = None
+    for i, e in enumerate(trace.events):
+        ins = [e.upstream] if e.upstream is not None else []
+        outs = [d for d in e.downstream if d is not None]
+        if all(math.isfinite(v) for v in ins) and any(not math.isfinite(v) for v in outs):
+            backward = i
+            break
+    return forward, backward
+
+
+def explain_gradient(trace, prog, name: str) -> str:
+    """Why the gradient of ``name`` is None, 0 or NaN (empty string if it is an ordinary number)."""
+    value = trace.gradients.get(name)
+    g = trace.graph
+    src = next(n for n, a in g.nodes(data=True) if a["kind"] == "input" and a["names"][0] == name)
+    targets = [n for n, a in g.nodes(data=True) if a["target"]]
+    if value is None:
+        if not g.nodes[src]["watched"]:
+            return (f"not watched: '{name}' is a constant and the tape only tracks Variables "
+                    "unless asked to watch a constant")
+        reach = nx.descendants(g, src)
+        if not any(t in reach for t in targets):
+            return f"disconnected: no target depends on '{name}' in the graph"
+        cuts = _none_cuts(trace, prog, src, reach)
+        if cuts:
+            return "; ".join(cuts)
+        return f"TensorFlow found no path from the targets back to '{name}'"
+    if isinstance(value, float) and math.isnan(value):
+        fwd, bwd = first_nonfinite(trace)
+        parts = []
+        if fwd is not None:
+            a = g.nodes[fwd]
+            parts.append(f"the forward value overflowed to {fmt(a['value'])} at {a['op']} "
+                         f"(node {fwd}, line {a['line']})")
+        if bwd is not None:
+            e = trace.events[bwd]
+            parts.append(f"the backward pass first produced {fmt(e.downstream)} at {e.name} "
+                         f"(node {e.node}): upstream {fmt(e.upstream)} × local {fmt(e.local)}")
+        return "NaN: " + ("; ".join(parts) if parts else "a non-finite value reached this input")
+    if value == 0.0:
+        zeros = [e for e in trace.events if e.node in nx.descendants(g, src) | {src}
+                 and any(loc == 0.0 for loc in e.local if loc is not None)]
+        if zeros:
+            e = zeros[0]
+            return (f"zero: the local derivative of {e.name} (node {e.node}) is 0 at this "
+                    "input, so nothing flows back through it")
+        return "zero: the contributions cancel or an upstream gradient is 0"
+    return ""
+
+
+def _none_cuts(trace, prog, src, reach) -> list[str]:
+    """Events on paths from ``src`` whose downstream to that path is None, in words."""
+    g = trace.graph
+    on_path = reach | {src}
+    out = []
+    for e in trace.events:
+        a = g.nodes[e.node]
+        for pos, producer in enumerate(a["inputs"]):
+            if producer in on_path and e.downstream[pos] is None:
+                if a["op"] == "stop_gradient":
+                    why = f"stop_gradient (line {a['line']}) blocks the gradient"
+                elif a["kind"] == "call" and e.mode == "custom":
+                    why = f"the custom rule of {e.name} (line {a['line']}) returns None"
+                elif a["kind"] == "call":
+                    why = f"inside {e.name} (line {a['line']}) " + _inside(prog.functions[e.name])
+                else:
+                    why = f"{e.name} (node {e.node}) gives no gradient to this input"
+                if why not in out:
+                    out.append(why)
+    return out
+
+
+def _inside(fn) -> str:
+    """Why TensorFlow finds no path through a function body: what the body contains."""
+    nodes = list(walk(fn.body))
+    if any(isinstance(n, Cond) for n in nodes):
+        return ("the branch taken does not use this input (a constant branch is "
+                "disconnected from the input, so TensorFlow returns None)")
+    if any(isinstance(n, Op) and n.op == "stop_gradient" for n in nodes):
+        return "stop_gradient hides this input from the tape"
+    return "the result does not depend on this input"
+
+
+def gradient_rows(trace, prog) -> list[dict]:
+    """One row per input: its final gradient and, for None / 0 / NaN, the reason."""
+    rows = []
+    for name, value in trace.gradients.items():
+        inp = prog.inputs[name]
+        rows.append({"input": name, "kind": inp.kind, "value": fmt(trace.inputs[name]),
+                     "gradient": fmt(value), "why": explain_gradient(trace, prog, name)})
+    return rows

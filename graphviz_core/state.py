@@ -1,0 +1,135 @@
+"""The Explorer's state as URL query parameters (share links), checked on the way in.
+
+The state is a plain dict::
+
+    {"program": str, "inputs": {name: float}, "modes": {fn: mode}, "targets": [names],
+     "watch": [names] | None, "dtype": "float32" | "float64", "expand": bool,
+     "presentation": bool, "preset": str | None}
+
+:func:`encode` makes ``{str: str}`` for ``st.query_params``; :func:`decode` turns whatever a
+URL holds back into a state, never raising: bad or oversized values fall back to defaults
+and each fallback is reported in a message for the page to show.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import zlib
+
+from .language import LIMITS
+
+__all__ = ["encode", "decode", "MAX_URL_CHARS", "default_state"]
+
+MAX_URL_CHARS = 8000        # a whole query string larger than this is ignored
+_PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
+
+
+def default_state(program: str = "") -> dict:
+    return {"program": program, "inputs": {}, "modes": {}, "targets": [], "watch": None,
+            "dtype": "float32", "expand": False, "presentation": False, "preset": None}
+
+
+def encode(state: dict) -> dict:
+    """Query parameters for a state.
+
+    >>> q = encode({"program": "x = 2.0\\ny = x*x", "inputs": {"x": 3.0}, "dtype": "float64"})
+    >>> decode(q)[0]["inputs"], decode(q)[0]["dtype"]
+    ({'x': 3.0}, 'float64')
+    """
+    q = {}
+    program = state.get("program") or ""
+    packed = base64.urlsafe_b64encode(zlib.compress(program.encode("utf-8"), 9)).decode()
+    q["p"] = _PROGRAM_PREFIX + packed.rstrip("=")
+    if state.get("inputs"):
+        q["in"] = ",".join(f"{k}:{float(v)!r}" for k, v in state["inputs"].items())
+    if state.get("modes"):
+        q["modes"] = ",".join(f"{k}:{v}" for k, v in state["modes"].items())
+    if state.get("targets"):
+        q["t"] = ",".join(state["targets"])
+    if state.get("watch") is not None:
+        q["watch"] = ",".join(state["watch"]) or "-"
+    if state.get("dtype", "float32") != "float32":
+        q["dtype"] = state["dtype"]
+    for flag in ("expand", "presentation"):
+        if state.get(flag):
+            q[flag] = "1"
+    if state.get("preset"):
+        q["preset"] = state["preset"]
+    return q
+
+
+def decode(query) -> tuple[dict, list[str]]:
+    """(state, messages) from query parameters; unknown or bad parts fall back to defaults."""
+    state, msgs = default_state(), []
+    try:
+        items = {str(k): str(v) for k, v in dict(query).items()}
+    except Exception:  # noqa: BLE001 - anything odd in a URL is just ignored
+        return state, ["the link could not be read; showing the defaults"]
+    if sum(len(k) + len(v) for k, v in items.items()) > MAX_URL_CHARS:
+        return state, [f"the link is longer than {MAX_URL_CHARS:,} characters; "
+                       "showing the defaults"]
+    if "p" in items:
+        program = _unpack(items["p"])
+        if program is None:
+            msgs.append("the program in the link could not be read; showing a preset")
+        elif len(program) > LIMITS["chars"]:
+            msgs.append("the program in the link is too long; showing a preset")
+        else:
+            state["program"] = program
+    if "in" in items:
+        for part in items["in"].split(","):
+            name, _, value = part.partition(":")
+            try:
+                v = float(value)
+            except ValueError:
+                msgs.append(f"input '{name[:30]}' in the link is not a number; using its default")
+                continue
+            if not math.isfinite(v) or abs(v) > LIMITS["literal"]:
+                msgs.append(f"input '{name[:30]}' in the link is out of range; using its default")
+                continue
+            state["inputs"][name] = v
+    if "modes" in items:
+        for part in items["modes"].split(","):
+            name, _, mode = part.partition(":")
+            if mode in ("automatic", "custom"):
+                state["modes"][name] = mode
+            elif part:
+                msgs.append(f"mode '{mode[:30]}' in the link is not automatic or custom")
+    if "t" in items:
+        state["targets"] = [t for t in items["t"].split(",") if t][:20]
+    if "watch" in items:
+        w = items["watch"]
+        state["watch"] = [] if w == "-" else [x for x in w.split(",") if x][:60]
+    if "dtype" in items:
+        if items["dtype"] in ("float32", "float64"):
+            state["dtype"] = items["dtype"]
+        else:
+            msgs.append("dtype in the link must be float32 or float64; using float32")
+    for flag in ("expand", "presentation"):
+        if flag in items:
+            state[flag] = items[flag].lower() in ("1", "true", "yes", "on")
+    if "preset" in items:
+        state["preset"] = items["preset"][:40]
+    return state, msgs
+
+
+def _unpack(text: str) -> str | None:
+    if not text.startswith(_PROGRAM_PREFIX):
+        return text if len(text) <= LIMITS["chars"] else None    # plain text in a hand-made link
+    body = text[len(_PROGRAM_PREFIX):]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        d = zlib.decompressobj()
+        data = d.decompress(raw, LIMITS["chars"] * 4 + 1)     # bounded: no zip bombs
+        if d.unconsumed_tail:
+            return None
+        return data.decode("utf-8")
+    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        return None
+
+
+def dumps(state: dict) -> str:
+    """The state as JSON (for exports)."""
+    return json.dumps(state, sort_keys=True)
