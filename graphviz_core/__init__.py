@@ -1,4 +1,4 @@
-"""Computational Graph Explorer core: parse a small program, trace it in TensorFlow.
+"""Computational Graph Explorer core: parse a small program, trace it in TensorFlow, draw it.
 
 Pure Python + TensorFlow + networkx + plotly; never imports streamlit.
 
@@ -7,23 +7,22 @@ Pure Python + TensorFlow + networkx + plotly; never imports streamlit.
 >>> t.gradients["x"]
 6.0
 """
-from .language import BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse
-from .tracer import BackwardEvent, Trace, hessian, trace
+from . import state
+from .codegen import to_tensorflow
 from .examples import PRESETS, Preset, preset
+from .explorer import Exploration, explore
+from .figures import PALETTE, backward_figure
+from .language import BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse
+from .layout import layered_layout
+from .report import event_rows, explain_gradient, fmt, gradient_rows
+from .tracer import BackwardEvent, Trace, hessian, trace
 
 __all__ = [
     "parse", "ProgramError", "Program", "Function", "Input", "BUILTINS", "LIMITS",
     "trace", "hessian", "Trace", "BackwardEvent",
     "PRESETS", "Preset", "preset",
+    "backward_figure", "PALETTE", "layered_layout",
+    "event_rows", "gradient_rows", "explain_gradient", "fmt",
+    "to_tensorflow", "explore", "Exploration", "state",
 ]
-from .figures import PALETTE, backward_figure
-from .layout import layered_layout
-from .report import event_rows, explain_gradient, fmt, gradient_rows
-
-__all__ += ["backward_figure", "PALETTE", "layered_layout", "event_rows", "gradient_rows",
-            "explain_gradient", "fmt"]
-from .codegen import to_tensorflow
-from .explorer import Exploration, explore
-from . import state
-
-__all__ += ["to_tensorflow", "explore", "Exploration", "state"]
+# Modules added by later work register their public names below, one block each.
