@@ -33,9 +33,9 @@ PALETTE = {
 
 # trace indices (frames update the dynamic ones by index)
 _T = dict(edges=0, grad_edges=1, none_edges=2, nan_edges=3, halo=4, nodes=5, info=6,
-          packets=7, literals=8)
+          packets=7, literals=8, caption=9)
 _DYNAMIC = [_T[k] for k in ("grad_edges", "none_edges", "nan_edges", "halo", "nodes", "info",
-                            "packets")]
+                            "packets", "caption")]
 
 
 def _finite(v) -> bool:
@@ -85,8 +85,8 @@ def node_hover(trace, prog, node: str) -> str:
             env = dict(zip(fn.params, ev.inputs))
         elif a["inputs"]:
             env = {p: g.nodes[i]["value"] for p, i in zip(fn.params, a["inputs"])}
-        lines.append(f"forward: {a['function']}({', '.join(fn.params)}) = {fn.text}")
-        lines.append(f"         = {substitute(fn.text, env)} = {fmt(a['value'])}")
+        lines.append(f"forward: {a['function']}({', '.join(fn.params)}) = {fn.text} = "
+                     f"{substitute(fn.text, env)} = {fmt(a['value'])}")
     else:
         text = a["expr"] or a["op"]
         lines.append(f"forward: {text} = {substitute(text, env)} = {fmt(a['value'])}")
@@ -147,6 +147,12 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
 
     layers = sorted({pos[n][0] for n in values})
     n_fwd, n_bwd = len(layers), len(trace.events)
+    vx = [pos[n][0] for n in values]
+    vy = [pos[n][1] for n in values]
+    info_y = [y - s.info_gap for y in vy]
+    all_x = [p[0] for p in pos.values()] or [0.0]
+    all_y = [p[1] for p in pos.values()] or [0.0]
+    cap_x, cap_y = min(all_x) - 0.65, max(all_y) + 0.55     # the caption: top left
 
     def state(step):
         """Dynamic trace data after ``step`` frames (0-based; the last is the final state)."""
@@ -204,7 +210,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             else:
                 px.append(cx)
                 py.append(cy)
-                ptext.append("")
+                ptext.append(" ")  # never empty: plotly re-creates empty text and flies it in
                 psize.append(0)
                 pcolor.append(PALETTE["gradient"])
         edges = {"grad": ([], []), "none": ([], []), "nan": ([], [])}
@@ -212,20 +218,23 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             if i <= fired:
                 kind = "none" if v is None else "nan" if not _finite(v) else "grad"
                 _segment(edges[kind], pos[producer], pos[consumer])
+        none = [None]   # an empty list would leave the previous frame's data in place
         return [
-            go.Scatter(x=edges["grad"][0], y=edges["grad"][1]),
-            go.Scatter(x=edges["none"][0], y=edges["none"][1]),
-            go.Scatter(x=edges["nan"][0], y=edges["nan"][1]),
-            go.Scatter(x=halo_x, y=halo_y),
-            go.Scatter(marker=dict(color=colors, size=sizes,
-                                   line=dict(color=lines_c, width=lines_w))),
-            go.Scatter(text=texts),
-            go.Scatter(x=px, y=py, text=ptext,
+            go.Scatter(x=edges["grad"][0] or none, y=edges["grad"][1] or none),
+            go.Scatter(x=edges["none"][0] or none, y=edges["none"][1] or none),
+            go.Scatter(x=edges["nan"][0] or none, y=edges["nan"][1] or none),
+            go.Scatter(x=halo_x or none, y=halo_y or none),
+            go.Scatter(x=vx, y=vy, marker=dict(color=colors, size=sizes,
+                                               line=dict(color=lines_c, width=lines_w))),
+            go.Scatter(x=vx, y=info_y, text=texts),
+            go.Scatter(x=px or none, y=py or none, text=ptext,
                        marker=dict(size=psize, color=pcolor, line=dict(width=0))),
-        ], _caption(trace, prog, step, n_fwd, layers, values, pos)
+            go.Scatter(x=[cap_x], y=[cap_y],
+                       text=[_caption(trace, prog, step, n_fwd, layers, values, pos)]),
+        ]
 
     total = n_fwd + n_bwd
-    final, final_caption = state(total - 1)
+    final = state(total - 1)
 
     fig = go.Figure()
     ex, ey = [], []
@@ -242,8 +251,6 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
                              line=dict(color=PALETTE["nan"], width=s.edge * 2.2)))
     fig.add_trace(go.Scatter(mode="markers", hoverinfo="skip", showlegend=False, name="now",
                              marker=dict(size=s.halo, color=PALETTE["active"], opacity=0.45)))
-    vx = [pos[n][0] for n in values]
-    vy = [pos[n][1] for n in values]
     fig.add_trace(go.Scatter(
         x=vx, y=vy, mode="markers+text", name="nodes", showlegend=False,
         text=[_short(g.nodes[n]["label"]) for n in values], textposition="middle center",
@@ -252,7 +259,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
         hoverlabel=dict(font=dict(size=s.hover, family="Menlo, Consolas, monospace"),
                         bgcolor="white", align="left"),
         customdata=values, marker=dict(symbol="circle")))
-    fig.add_trace(go.Scatter(x=vx, y=[y - s.info_gap for y in vy], mode="text",
+    fig.add_trace(go.Scatter(x=vx, y=info_y, mode="text",
                              hoverinfo="skip", showlegend=False, name="info",
                              textposition="bottom center",
                              textfont=dict(size=s.info, color=PALETTE["ink"])))
@@ -264,12 +271,17 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
         x=[pos[n][0] for n in literals], y=[pos[n][1] for n in literals], mode="text",
         text=[g.nodes[n]["label"] for n in literals], hoverinfo="skip", showlegend=False,
         textfont=dict(size=s.info, color=PALETTE["muted"]), name="numbers"))
+    fig.add_trace(go.Scatter(mode="text", hoverinfo="skip", showlegend=False, name="caption",
+                             textposition="middle right",
+                             textfont=dict(size=s.title, color=PALETTE["ink"])))
     for name, color, symbol in (("forward value", PALETTE["forward"], "circle"),
                                 ("gradient known", PALETTE["done"], "circle"),
                                 ("custom gradient", PALETTE["custom"], "circle-open"),
                                 ("now", PALETTE["active"], "circle")):
         fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+            # a point far outside the fixed axes: plotly draws [None] at the corner mid-animation
+            x=[min(all_x) - 100], y=[min(all_y) - 100], mode="markers", name=name,
+            hoverinfo="skip", cliponaxis=True,
             marker=dict(size=s.legend_marker, color=color, symbol=symbol,
                         line=dict(width=3 if symbol == "circle-open" else 0,
                                   color=PALETTE["custom"]))))
@@ -279,13 +291,10 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     names = [f"f{k}" for k in range(n_fwd)] + [f"b{k}" for k in range(n_bwd)]
     frames = []
     for k in range(total):
-        data, caption = state(k)
-        frames.append(go.Frame(name=names[k], data=data, traces=_DYNAMIC,
-                               layout=dict(title=dict(text=caption))))
+        frames.append(go.Frame(name=names[k], data=state(k), traces=_DYNAMIC))
     fig.frames = frames
 
-    _decorate(fig, trace, g, pos, values, s, names, fwd_node, bwd_event, final_caption,
-              speed, height, title)
+    _decorate(fig, trace, g, pos, values, s, names, speed, height, title)
     return fig
 
 
@@ -307,7 +316,7 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     g = trace.graph
     a = g.nodes[node]
     if not lit:
-        return ""
+        return " "
     parts = []
     if a["kind"] != "input" and a["names"]:
         parts.append(f"{', '.join(a['names'])} = {fmt(a['value'], 5)}")
@@ -385,8 +394,7 @@ class _Sizes:
         return round(max(52, 10 * min(len(label), 9) + 16) * self.k)
 
 
-def _decorate(fig, trace, g, pos, values, s, names, fwd_node, bwd_event, caption, speed,
-              height, title):
+def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
     rows = max((sum(1 for n in values if pos[n][0] == x) for x in set(xs)), default=1)
@@ -397,15 +405,14 @@ def _decorate(fig, trace, g, pos, values, s, names, fwd_node, bwd_event, caption
                 transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
     fig.update_layout(
         height=height, paper_bgcolor=PALETTE["paper"], plot_bgcolor=PALETTE["paper"],
-        margin=dict(l=20, r=20, t=70 + 20 * (s.k > 1), b=90),
-        title=dict(text=caption, x=0.01, font=dict(size=s.title, color=PALETTE["ink"])),
+        margin=dict(l=10, r=10, t=40 + 20 * (s.k > 1), b=90),
         font=dict(family="Arial, Helvetica, sans-serif", size=s.info),
         hovermode="closest", dragmode=False,
         legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom",
                     font=dict(size=s.info)),
         xaxis=dict(range=[min(xs) - 0.7, max(xs) + 0.7], visible=False, fixedrange=True,
                    autorange=False),
-        yaxis=dict(range=[min(ys) - 0.95, max(ys) + 0.6], visible=False, fixedrange=True,
+        yaxis=dict(range=[min(ys) - 0.95, max(ys) + 0.75], visible=False, fixedrange=True,
                    autorange=False),
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
@@ -446,7 +453,7 @@ def _decorate(fig, trace, g, pos, values, s, names, fwd_node, bwd_event, caption
     fig.layout.meta = dict(nodes=values, forward_frames=sum(1 for n in names if n[0] == "f"),
                            backward_frames=len(trace.events))
     if title:
-        fig.update_layout(title=dict(text=title))
+        fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=s.title)))
 
 
 def _overlapping(boxes) -> bool:

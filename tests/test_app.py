@@ -1,0 +1,96 @@
+"""The Explorer page through Streamlit's AppTest."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import graphviz_core as gc
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def app(**query):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_spec(at, i=0):
+    return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+def test_first_screen_shows_foo_trace_with_1024():
+    at = app()
+    assert not at.exception
+    assert list(metrics(at).values()) == ["1024"]
+    spec = chart_spec(at)
+    assert len(spec["frames"]) == 7
+    df = at.dataframe[0].value
+    assert list(df["upstream"]) == ["1", "32", "256"]
+    assert list(df["downstream"]) == ["32", "256", "1024"]
+
+
+@pytest.mark.parametrize("key", [p.key for p in gc.PRESETS])
+def test_every_preset_renders_an_animated_chart(key):
+    at = app()
+    at.selectbox(key="preset").set_value(key).run()
+    assert not at.exception
+    assert at.text_area(key="program").value == gc.preset(key).source
+    assert "frames" in chart_spec(at) and chart_spec(at)["frames"]
+    assert not at.error
+
+
+def test_switching_mode_changes_gradients():
+    at = app()
+    at.selectbox(key="preset").set_value("bad_step").run()
+    assert list(metrics(at).values()) == ["5"]
+    at.segmented_control(key="mode:bad_step").set_value("automatic").run()
+    assert list(metrics(at).values()) == ["None"]
+    assert any("constant branch is disconnected" in m.value for m in at.markdown)
+
+
+def test_broken_program_shows_error_and_keeps_text():
+    at = app()
+    bad = "x = 2.0\ny = foo(x)"
+    at.text_area(key="program").set_value(bad).run()
+    assert not at.exception
+    assert at.text_area(key="program").value == bad
+    assert "Line 2, column 5: unknown function 'foo'" in at.error[0].value
+    # the page stays usable: fix it and the graph comes back
+    at.text_area(key="program").set_value("x = 2.0\ny = x * x").run()
+    assert not at.error and list(metrics(at).values()) == ["4"]
+
+
+def test_url_round_trip_restores_state():
+    at = app()
+    at.selectbox(key="preset").set_value("bad_step").run()
+    at.number_input(key="in:x").set_value(7.0).run()
+    at.segmented_control(key="mode:bad_step").set_value("automatic").run()
+    query = {k: at.query_params[k] for k in at.query_params}
+    assert list(metrics(at).values()) == ["70"]
+    again = app(**{k: v[0] if isinstance(v, list) else v for k, v in query.items()})
+    assert again.text_area(key="program").value == gc.preset("bad_step").source
+    assert again.number_input(key="in:x").value == 7.0
+    assert again.segmented_control(key="mode:bad_step").value == "automatic"
+    assert list(metrics(again).values()) == ["70"]
+
+
+def test_bad_query_values_fall_back_with_a_message():
+    at = app(p="z:not-base64!!", **{"in": "x:banana"}, dtype="float16")
+    assert not at.exception
+    assert list(metrics(at).values()) == ["1024"]
+    assert len(at.warning) >= 2
+
+
+def test_compare_shows_both_sides():
+    at = app()
+    at.selectbox(key="preset").set_value("bad_step").run()
+    at.toggle(key="compare").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 3

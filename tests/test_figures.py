@@ -1,0 +1,182 @@
+"""The animated figure, read as a plotly Figure object."""
+import math
+import subprocess
+import sys
+
+import pytest
+
+import graphviz_core as gc
+from graphviz_core.figures import _T, substitute, node_hover
+from graphviz_core.layout import layered_layout
+
+
+def traced(key, **kw):
+    p = gc.preset(key)
+    prog = gc.parse(p.source)
+    args = dict(targets=p.targets, watch=p.watch)
+    args.update(kw)
+    return prog, gc.trace(prog, **args)
+
+
+def frame_names(fig):
+    return [f.name for f in fig.frames]
+
+
+@pytest.mark.parametrize("key", [p.key for p in gc.PRESETS])
+def test_frame_count_is_forward_layers_plus_events(key):
+    prog, t = traced(key)
+    fig = gc.backward_figure(t, prog)
+    pos = layered_layout(t.graph)
+    layers = {pos[n][0] for n, k in t.graph.nodes(data="kind") if k != "literal"}
+    assert len(fig.frames) == len(layers) + len(t.events)
+    assert sum(n.startswith("b") for n in frame_names(fig)) == len(t.events)
+    # one slider step per frame, pointing at it
+    steps = fig.layout.sliders[0].steps
+    assert [s.args[0][0] for s in steps] == frame_names(fig)
+
+
+def test_backward_frames_carry_event_values():
+    prog, t = traced("foo3")
+    fig = gc.backward_figure(t, prog)
+    back = [f for f in fig.frames if f.name.startswith("b")]
+    assert len(back) == 3
+    captions = [f.data[_DYNAMIC_INDEX("caption")].text[0] for f in back]
+    assert "upstream 1 × local 32 → downstream 32" in captions[0]
+    assert "upstream 32 × local 8 → downstream 256" in captions[1]
+    assert "upstream 256 × local 4 → downstream 1024" in captions[2]
+    # the travelling labels: 32, then 256, then 1024 appear in order
+    packets = [[t for t in f.data[_DYNAMIC_INDEX("packets")].text if t.strip()] for f in back]
+    assert packets[0] == ["32"] and set(packets[1]) == {"32", "256"}
+    assert set(packets[2]) == {"32", "256", "1024"}
+    # the input's final text shows the gradient
+    info = back[-1].data[_DYNAMIC_INDEX("info")].text
+    assert any("∂ = 1024" in s for s in info)
+
+
+def _DYNAMIC_INDEX(name):
+    from graphviz_core.figures import _DYNAMIC
+    return _DYNAMIC.index(_T[name])
+
+
+def test_fan_in_sum_is_shown():
+    # x*x + x: x receives 2x from mul (both places) and 1 from add: 2 + 2 + 1 ... summed
+    prog = gc.parse("x = 3.0\na = x * 2\nb = a * a\ny = b + a")
+    t = gc.trace(prog)
+    fig = gc.backward_figure(t, prog)
+    info = fig.frames[-1].data[_DYNAMIC_INDEX("info")].text
+    # a receives 1 from the add and 12 (2a) from the mul: 1 + 12 = 13 ... shown as a sum
+    assert any("=" in s and "+" in s and "13" in s for s in info), info
+
+
+def test_none_and_nan_styles():
+    prog, t = traced("bad_step", modes={"bad_step": "automatic"})
+    fig = gc.backward_figure(t, prog)
+    last = fig.frames[-1].data
+    none_edges = last[_DYNAMIC_INDEX("none_edges")]
+    assert any(v is not None for v in none_edges.x)           # a dashed None edge is drawn
+    assert fig.data[_T["none_edges"]].line.dash == "dash"
+    assert "None" in last[_DYNAMIC_INDEX("packets")].text
+    prog, t = traced("softplus")
+    fig = gc.backward_figure(t, prog)
+    last = fig.frames[-1].data
+    assert any(v is not None for v in last[_DYNAMIC_INDEX("nan_edges")].x)
+    colors = last[_DYNAMIC_INDEX("nodes")].marker.color
+    assert gc.PALETTE["nan"] in colors
+    info = last[_DYNAMIC_INDEX("info")].text
+    assert any("first non-finite" in s for s in info)
+
+
+def test_custom_nodes_have_their_outline_and_rule():
+    prog, t = traced("foo3")
+    fig = gc.backward_figure(t, prog)
+    nodes = fig.data[_T["nodes"]]
+    outlines = list(nodes.marker.line.color)
+    kinds = [t.graph.nodes[n]["kind"] for n in nodes.customdata]
+    assert [o == gc.PALETTE["custom"] for o in outlines] == [k == "call" for k in kinds]
+    assert any("rule: dy * 2*x" in s for s in fig.data[_T["info"]].text)
+
+
+def test_rule_mismatch_is_flagged():
+    prog = gc.parse("foo(x) = x**2\ngrad foo(x, dy) = 2*x\nx = 2.0\ny = foo(foo(x))")
+    t = gc.trace(prog)
+    fig = gc.backward_figure(t, prog)
+    assert any("≠" in s for s in fig.frames[-1].data[_DYNAMIC_INDEX("info")].text)
+
+
+def test_axes_fixed_and_layers_left_to_right():
+    prog, t = traced("f_multi", expand=True)
+    fig = gc.backward_figure(t, prog)
+    assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
+    assert all(f.layout.xaxis.range is None for f in fig.frames)   # frames never move axes
+    pos = layered_layout(t.graph)
+    for u, v in t.graph.edges():
+        if t.graph.nodes[u]["kind"] != "literal":
+            assert pos[u][0] < pos[v][0]
+    xs = {n: pos[n][0] for n in t.graph}
+    inputs = [n for n, k in t.graph.nodes(data="kind") if k == "input"]
+    targets = [n for n, a in t.graph.nodes(data=True) if a["target"]]
+    assert all(xs[i] == 0 for i in inputs)
+    assert all(xs[z] == max(xs.values()) for z in targets)
+
+
+def test_layout_is_stable():
+    prog, t = traced("f_multi")
+    assert layered_layout(t.graph) == layered_layout(gc.trace(prog, targets=("z1", "z2", "z3")).graph)
+
+
+def test_hover_substitutes_numbers():
+    prog, t = traced("foo3")
+    first = t.events[-1].node          # the innermost foo, x = 2, upstream 256
+    text = node_hover(t, prog, first)
+    assert "dy * 2*x = 256 * 2*2 = 1024" in text
+    assert "x**2 = 2**2 = 4" in text
+    assert substitute("a - b", {"a": 1.0, "b": -2.0}) == "1 - (-2)"
+
+
+def test_presentation_mode_is_larger():
+    prog, t = traced("foo3")
+    small = gc.backward_figure(t, prog)
+    big = gc.backward_figure(t, prog, presentation=True)
+    assert big.data[_T["nodes"]].textfont.size > small.data[_T["nodes"]].textfont.size
+    assert big.layout.height > small.layout.height
+
+
+def test_exported_code_prints_the_same_gradients(tmp_path):
+    """Each preset's exported script, run by a fresh Python, prints the trace's numbers.
+
+    One subprocess runs every script in turn (runpy), so TensorFlow is imported once.
+    """
+    cases = {}
+    for p in gc.PRESETS:
+        prog = gc.parse(p.source)
+        cases[p.key] = gc.trace(prog, targets=p.targets, watch=p.watch)
+        (tmp_path / f"{p.key}.py").write_text(
+            gc.to_tensorflow(prog, targets=p.targets, watch=p.watch))
+    runner = tmp_path / "run_all.py"
+    runner.write_text(
+        "import runpy, sys\n"
+        f"for key in {list(cases)!r}:\n"
+        "    print('== ' + key, flush=True)\n"
+        f"    runpy.run_path({str(tmp_path)!r} + '/' + key + '.py', run_name='__main__')\n")
+    out = subprocess.run([sys.executable, str(runner)], capture_output=True, text=True,
+                         timeout=300, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    printed, key = {}, None
+    for line in out.stdout.strip().splitlines():
+        if line.startswith("== "):
+            key = line[3:]
+            printed[key] = {}
+        else:
+            name, value = line.split(" ", 1)
+            printed[key][name] = value
+    for key, t in cases.items():
+        for name, g in t.gradients.items():
+            got = printed[key]["d/d" + name]
+            if g is None:
+                assert got == "None", key
+            elif math.isnan(g):
+                assert got == "nan", key
+            else:
+                assert float(got) == g, key
+        for name, v in t.values.items():
+            assert float(printed[key][name]) == v, key
