@@ -1,0 +1,103 @@
+"""Lesson 1: the chain rule, one call at a time (seeds 001 and 003)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from graphviz_core import lessons
+from graphviz_core.report import fmt
+
+st.set_page_config(page_title="Chain rule · Computational Graph Explorer", page_icon="🔗",
+                   layout="wide")
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def chain_rule(n, x, dtype, animate, presentation):
+    return lessons.chain_rule(n, x, dtype, animate, presentation)
+
+
+with st.sidebar:
+    presentation = st.toggle("Presentation mode (large type)", key="chain_presentation")
+if presentation:
+    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; }</style>",
+                unsafe_allow_html=True)
+
+st.title("The chain rule, one call at a time")
+st.caption("Seeds 001 and 003. foo(x) = x² is called n times in a row. In the backward pass "
+           "every call receives an **upstream** gradient, multiplies it by its own "
+           "**current** (local) derivative 2·x, and sends the product **downstream** to the "
+           "call before it. Every number below is computed by TensorFlow now.")
+
+c1, c2, c3, c4 = st.columns([3, 3, 2, 3])
+n = c1.slider("n, the number of foo calls", 1, 8, 3, key="chain_n")
+x = c2.slider("x", -3.0, 3.0, 2.0, 0.25, key="chain_x")
+dtype = c3.radio("Precision", ["float32", "float64"], horizontal=True, key="chain_dtype")
+animate = c4.radio("Animate", [k for k, *_ in lessons.CHAIN_RULES], horizontal=True,
+                   key="chain_animate",
+                   format_func=lambda k: {"custom": "custom rule", "automatic": "automatic",
+                                          "forgotten": "forgotten dy"}[k])
+
+c = chain_rule(n, x, dtype, animate, presentation)
+main = c.variants["custom"]
+
+st.markdown(f"### y = foo{'∘foo' * (n - 1)}(x) = {fmt(c.y)} &nbsp;·&nbsp; "
+            f"dy/dx = {main.product}")
+st.caption(f"Check by hand: {c.closed_form}. TensorFlow got {fmt(main.gradient)}.")
+if c.overflowed:
+    st.warning(f"x^{2 ** n} does not fit in {dtype}: the values overflow. "
+               "Try float64, a smaller n, or |x| closer to 1.")
+st.markdown(f"[Open this program in the Explorer]({main.link})")
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader("What the notebook printed")
+    st.caption("The seed's `tf.print` lines, from this run: forward first, then backward.")
+    st.code(main.log, language=None)
+with right:
+    st.subheader("The backward pass in the notebook's words")
+    st.dataframe(pd.DataFrame(main.backward), hide_index=True,
+                 column_config={"call": st.column_config.NumberColumn(
+                     "call", help="1 = the innermost call, the one that receives x")})
+    st.markdown(
+        "- **upstream**: dy/d(this call's output), what arrives from the calls after it "
+        "(1 at y itself)\n"
+        "- **current**: this call's own derivative, 2·x at its own input x\n"
+        "- **downstream** = upstream × current: what it sends to the call before it; the "
+        "last downstream is dy/dx")
+    st.markdown(f"#### dy/dx = {main.product}")
+
+st.subheader("The backward pass, animated")
+st.caption("Press ▶ Play: the gradient starts at y with 1 and travels right to left. "
+           "Hover a node for its numbers.")
+st.plotly_chart(c.figure, key="chain_graph", config={"displayModeBar": False})
+
+st.subheader("Three rules side by side")
+st.caption("The same program, with foo's gradient computed three ways.")
+cols = st.columns(3, gap="medium")
+notes = {
+    "custom": "The notebook's rule multiplies the upstream by 2·x: that multiplication "
+              "*is* the chain rule.",
+    "automatic": "TensorFlow differentiates x**2 by itself and does the same "
+                 "multiplication.",
+    "forgotten": "The rule returns 2·x and drops dy. Each call passes on only its own "
+                 "current, so x receives the innermost call's 2·x alone: nothing from the "
+                 "calls after it gets through, as if the gradient were stopped there.",
+}
+for col, (key, title, rule, mode) in zip(cols, lessons.CHAIN_RULES):
+    v = c.variants[key]
+    with col:
+        st.markdown(f"**{title}**")
+        st.code(f"grad foo(x, dy) = {rule}" if mode == "custom"
+                else "foo(x) = x**2   # TensorFlow's own gradient", language=None)
+        st.metric("dy/dx", fmt(v.gradient),
+                  help="Same as TensorFlow's automatic gradient" if v.agrees
+                  else "Differs from TensorFlow's automatic gradient")
+        st.dataframe(pd.DataFrame(v.backward).drop(columns=["call"]), hide_index=True)
+        st.markdown(f"dy/dx: {v.product}")
+        if v.agrees:
+            st.success("Same as TensorFlow's automatic gradient.", icon="✅")
+        else:
+            st.error(f"Not the true gradient: {fmt(v.gradient)} instead of "
+                     f"{fmt(c.variants['automatic'].gradient)}.", icon="⚠️")
+        st.caption(notes[key])
+        st.markdown(f"[Open this program in the Explorer]({v.link})")
