@@ -1,0 +1,517 @@
+"""Train a program's inputs with a Keras optimizer: Program -> iterator of :class:`StepRecord`.
+
+Seed 003 trains ``x`` so that ``sign(x) = 1`` and prints, every 10 steps, the loss and the
+gradient *before* the update and ``x`` *after* it. :func:`train` yields exactly those columns
+for every step of any program, computed by real TensorFlow:
+
+* the forward pass is the tracer's own evaluator (``_Run.plain``: user functions in custom
+  mode go through ``tf.custom_gradient`` with the user's rule), so there is one interpreter;
+* the gradient is ``tf.GradientTape.gradient`` of the target (the sum, for several targets);
+* the update is a Keras optimizer's ``apply_gradients`` (Keras 3 ships with TensorFlow 2.21).
+
+Speed: the step runs inside one ``tf.function`` holding a ``tf.while_loop``, so one call of
+the compiled function trains a whole *chunk* of steps and returns them as one tensor. Chunks
+are short at first and grow (aiming at about a quarter of a second each) so that a page can
+draw while training runs (:func:`train_chunks`). The compiled function is traced once per
+:func:`train` call (the chunk length is a tensor argument) and is not shared between calls:
+nothing is kept at module level.
+
+Eager fallback: a program whose forward pass branches in Python on a value
+(``a if x > 0 else b``, :attr:`Program.has_conditionals`) decides the branch with ``bool()`` of
+a tensor, which ``tf.function`` cannot trace; such programs train eagerly, one step per Python
+iteration (same records, slower).
+
+Parameters are inputs of the program. A parameter that the program declares as a constant
+(``x = 2.0``) is made a ``tf.Variable`` for training; other inputs keep their kind and value.
+A ``None`` gradient (the target does not depend on that parameter, or a rule returned
+``None``) skips that parameter's update, as Keras would if it were not given the variable;
+its record gradient is ``None``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import plotly.graph_objects as go
+import tensorflow as tf
+from plotly.subplots import make_subplots
+
+from .figures import PALETTE
+from .language import LIMITS, Program, ProgramError, parse
+from .tracer import _DTYPES, _Run, resolve
+
+__all__ = ["StepRecord", "train", "train_chunks", "OPTIMIZERS", "Surrogate", "SURROGATES",
+           "sign_program", "training_figure", "step_rows", "RUN_COLORS"]
+
+# Keras optimizer classes by the names the page offers (all take ``learning_rate``).
+OPTIMIZERS = MappingProxyType({
+    "adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
+    "adamax": "Adamax", "nadam": "Nadam",
+})
+
+_FIRST_CHUNK = 10        # steps in the first compiled call: the first curve appears at once
+_MAX_CHUNK = 500
+_CHUNK_SECONDS = 0.25    # later chunks aim at this much training time
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One training step, with seed 003's printout columns.
+
+    step       0-based
+    loss       the target's value before the update (the sum, for several targets)
+    gradients  {param: d loss / d param before the update, or None}
+    params     {param: value after the update}
+    values     {name: forward value before the update} for every input and assignment
+    """
+    step: int
+    loss: float
+    gradients: dict
+    params: dict
+    values: dict
+
+
+# ---------------------------------------------------------------------------- training
+
+def train(prog: Program, params, target, inputs=None, modes=None, optimizer: str = "adam",
+          learning_rate: float = 0.1, steps: int = 100, dtype: str = "float32", *,
+          compiled: bool | None = None, chunk: int | None = None):
+    """Train ``params`` to minimise ``target``; yield one :class:`StepRecord` a step.
+
+    ``compiled=None`` compiles unless the program branches in Python on a value (then it
+    runs eagerly); ``compiled=False`` forces the eager loop. ``chunk`` fixes the number of
+    steps per compiled call (default: growing chunks). Arguments are checked before this
+    returns; a bad one raises ``ValueError`` (``ProgramError`` for program text).
+
+    >>> import graphviz_core as gc
+    >>> prog = gc.parse(gc.preset("sign_train").source)
+    >>> recs = list(gc.train(prog, ["x"], "loss", steps=100))
+    >>> recs[0].loss, round(recs[0].gradients["x"], 7), round(recs[0].params["x"], 4)
+    (2.0, -0.3932239, -0.9)
+    >>> recs[-1].loss, round(recs[-1].params["x"], 2)
+    (0.0, 0.99)
+    """
+    chunks = train_chunks(prog, params, target, inputs, modes, optimizer, learning_rate,
+                          steps, dtype, compiled=compiled, chunk=chunk)
+    return (record for records in chunks for record in records)
+
+
+def train_chunks(prog: Program, params, target, inputs=None, modes=None,
+                 optimizer: str = "adam", learning_rate: float = 0.1, steps: int = 100,
+                 dtype: str = "float32", *, compiled: bool | None = None,
+                 chunk: int | None = None):
+    """Like :func:`train`, but yield a list of records per compiled call (for live pages).
+
+    >>> import graphviz_core as gc
+    >>> prog = gc.parse(gc.preset("sign_train").source)
+    >>> [len(c) for c in train_chunks(prog, "x", "loss", steps=25, chunk=10)]
+    [10, 10, 5]
+    """
+    plan = _plan(prog, params, target, inputs, modes, optimizer, learning_rate, steps, dtype,
+                 compiled, chunk)
+    return _chunks(plan)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    prog: Program
+    params: tuple
+    targets: tuple
+    inputs: dict          # start value of every input
+    modes: dict
+    optimizer: str
+    learning_rate: float
+    steps: int
+    dtype: str
+    compiled: bool
+    chunk: int | None
+
+
+def _plan(prog, params, target, inputs, modes, optimizer, learning_rate, steps, dtype,
+          compiled, chunk) -> _Plan:
+    """Check every argument before any TensorFlow work; raise ValueError with a clear text."""
+    if isinstance(prog, str):
+        prog = parse(prog)
+    if not isinstance(prog, Program):
+        raise ValueError("prog must be a Program (from gc.parse) or program text")
+    s = resolve(prog, inputs, modes, target, None, dtype)
+    if isinstance(params, str):
+        params = (params,)
+    params = tuple(params or ())
+    if not params:
+        raise ValueError("choose at least one parameter to train (an input of the program)")
+    for p in params:
+        if p not in prog.inputs:
+            raise ValueError(f"'{p}' is not an input of the program; parameters are inputs "
+                             "such as 'x = Variable(-1.0)'")
+    if len(set(params)) != len(params):
+        raise ValueError("a parameter is named twice")
+    key = str(optimizer).lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of "
+                         f"{', '.join(OPTIMIZERS)}")
+    try:
+        lr = float(learning_rate)
+    except (TypeError, ValueError):
+        raise ValueError(f"the learning rate must be a number, not {learning_rate!r}") from None
+    if not (math.isfinite(lr) and 0 < lr <= LIMITS["literal"]):
+        raise ValueError(f"the learning rate must be a positive number of size at most "
+                         f"{LIMITS['literal']:g}; got {learning_rate!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) and not (
+            isinstance(steps, float) and steps.is_integer()):
+        raise ValueError(f"steps must be a whole number, not {steps!r}")
+    steps = int(steps)
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1; got {steps}")
+    if steps > LIMITS["steps"]:
+        raise ValueError(f"at most {LIMITS['steps']:,} training steps are allowed; "
+                         f"got {steps:,}")
+    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
+        raise ValueError(f"chunk must be a positive whole number, not {chunk!r}")
+    if compiled is None:
+        compiled = not prog.has_conditionals
+    elif compiled and prog.has_conditionals:
+        raise ValueError("this program branches in Python on a value ('a if x > 0 else b'), "
+                         "which tf.function cannot trace; train it eagerly (compiled=False)")
+    return _Plan(prog, params, s.targets, s.inputs, s.modes, key, lr, steps, s.dtype,
+                 bool(compiled), chunk)
+
+
+class _Trainer:
+    """The variables, optimizer and step of one :func:`train` call (nothing is shared)."""
+
+    def __init__(self, plan: _Plan):
+        self.plan = plan
+        dt = _DTYPES[plan.dtype]
+        prog = plan.prog
+        # A parameter is always a Variable; other inputs keep the kind the program gave them.
+        self.sources = {
+            name: tf.Variable(plan.inputs[name], dtype=dt, name=name,
+                              trainable=name in plan.params)
+            if name in plan.params or inp.kind == "variable"
+            else tf.constant(plan.inputs[name], dt)
+            for name, inp in prog.inputs.items()}
+        self.variables = [self.sources[p] for p in plan.params]
+        cls = getattr(tf.keras.optimizers, OPTIMIZERS[plan.optimizer])
+        self.optimizer = cls(learning_rate=plan.learning_rate)
+        # Built up front, so that a step whose gradient is None for some parameter can
+        # update only the others.
+        self.optimizer.build(self.variables)
+        self.run = _Run(prog, plan.modes, dt, record=False)
+        self.names = list(prog.inputs) + list(prog.assignments)
+        self.none_mask: tuple | None = None     # compiled path: which gradients are None
+
+    def step(self):
+        """One step: (loss, gradients, values before, params after); gradients may hold None."""
+        plan, prog = self.plan, self.plan.prog
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(self.variables)
+            env = {n: tf.convert_to_tensor(v) for n, v in self.sources.items()}
+            for name in prog.assignments:
+                env[name] = self.run.plain(prog.expressions[name], env)
+            outs = [env[t] for t in plan.targets]
+        grads = tape.gradient(outs if len(outs) > 1 else outs[0], self.variables)
+        loss = outs[0] if len(outs) == 1 else tf.add_n(outs)
+        pairs = [(g, v) for g, v in zip(grads, self.variables) if g is not None]
+        if pairs:
+            self.optimizer.apply_gradients(pairs)
+        after = [v.read_value() for v in self.variables]
+        return loss, grads, [env[n] for n in self.names], after
+
+    # -- compiled: one tf.function call trains n steps -------------------------
+    def compile(self):
+        dt = _DTYPES[self.plan.dtype]
+
+        def row():
+            loss, grads, values, after = self.step()
+            self.none_mask = tuple(g is None for g in grads)
+            grads = [tf.zeros([], dt) if g is None else tf.cast(g, dt) for g in grads]
+            return tf.stack([tf.cast(loss, dt)] + grads + after + values)
+
+        def chunk(n):
+            def body(i, rows):
+                return i + 1, rows.write(i, row())
+            rows = tf.TensorArray(dt, size=n)
+            _, rows = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), rows))
+            return rows.stack()
+
+        # autograph is not needed (the loop is an explicit tf.while_loop) and costs tracing time
+        return tf.function(chunk, autograph=False)
+
+    def records(self, start: int, table) -> list:
+        p = len(self.plan.params)
+        out = []
+        for i, r in enumerate(table.tolist()):
+            grads = [None if none else g for g, none in zip(r[1:1 + p], self.none_mask)]
+            out.append(self._record(start + i, r[0], grads, r[1 + p:1 + 2 * p], r[1 + 2 * p:]))
+        return out
+
+    def _record(self, step, loss, grads, after, values) -> StepRecord:
+        params = self.plan.params
+        return StepRecord(step=step, loss=float(loss),
+                          gradients={n: None if g is None else float(g)
+                                     for n, g in zip(params, grads)},
+                          params={n: float(v) for n, v in zip(params, after)},
+                          values={n: float(v) for n, v in zip(self.names, values)})
+
+    # -- eager: one Python iteration a step -------------------------------------
+    def eager_step(self, step: int) -> StepRecord:
+        loss, grads, values, after = self.step()
+        return self._record(step, loss.numpy(), [None if g is None else g.numpy()
+                                                  for g in grads],
+                            [a.numpy() for a in after], [v.numpy() for v in values])
+
+
+def _chunks(plan: _Plan):
+    trainer = _Trainer(plan)
+    fn = trainer.compile() if plan.compiled else None
+    done = 0
+    size = plan.chunk or _FIRST_CHUNK
+    while done < plan.steps:
+        n = min(size, plan.steps - done)
+        t0 = time.perf_counter()
+        if fn is not None:
+            records = trainer.records(done, fn(tf.constant(n)).numpy())
+        else:
+            records = [trainer.eager_step(done + i) for i in range(n)]
+        seconds = time.perf_counter() - t0
+        done += n
+        yield records
+        if plan.chunk is None:
+            # The first compiled call also traces: its time says nothing about a step's.
+            per_step = seconds / n if done > n or fn is None else 0.0
+            fit = int(_CHUNK_SECONDS / per_step) if per_step > 0 else _MAX_CHUNK
+            size = max(1, min(_MAX_CHUNK, 2 * size, fit))
+
+
+# ---------------------------------------------------------------------------- surrogates
+
+@dataclass(frozen=True)
+class Surrogate:
+    """A gradient for ``sign`` in the backward pass, as a rule in the program language.
+
+    ``rule`` uses ``x`` and ``upstream``; ``None`` means TensorFlow's automatic gradient of
+    sign (zero). A rule with a ``parameter`` (such as the temperature ``T``) gets a number
+    written in its place.
+    """
+    key: str
+    label: str
+    rule: str | None
+    note: str
+    parameter: str | None = None
+    default: float | None = None
+
+    def rule_text(self, value: float | None = None) -> str | None:
+        """The rule with its parameter filled in.
+
+        >>> SURROGATES["sigmoid_t"].rule_text(0.5)
+        'upstream * sigmoid(x / 0.5) * (1 - sigmoid(x / 0.5)) / 0.5'
+        """
+        if self.rule is None or self.parameter is None:
+            return self.rule
+        v = self.default if value is None else float(value)
+        if not (math.isfinite(v) and 0 < v <= LIMITS["literal"]):
+            raise ValueError(f"{self.parameter} must be a positive number, not {value!r}")
+        return self.rule.replace(self.parameter, _literal(v))
+
+
+SURROGATES = MappingProxyType({s.key: s for s in (
+    Surrogate("automatic", "automatic (TensorFlow)", None,
+              "TensorFlow's own gradient of sign: 0 everywhere, so nothing moves."),
+    Surrogate("sigmoid", "sigmoid derivative (seed 003)",
+              "upstream * sigmoid(x) * (1 - sigmoid(x))",
+              "The seed's rule: the slope of a sigmoid, a bump that is largest at 0."),
+    Surrogate("straight_through", "straight-through", "upstream",
+              "Pretend sign was the identity: pass the upstream gradient on unchanged."),
+    Surrogate("tanh", "tanh derivative", "upstream * (1 - tanh(x)**2)",
+              "The slope of tanh, which goes from -1 to 1 like sign does."),
+    Surrogate("sigmoid_t", "sigmoid derivative with temperature T",
+              "upstream * sigmoid(x / T) * (1 - sigmoid(x / T)) / T",
+              "The slope of sigmoid(x / T): small T is a tall narrow bump, large T a flat "
+              "wide one.", parameter="T", default=0.5),
+    Surrogate("custom", "your own rule", None,
+              "Type a rule using x and upstream; it runs in TensorFlow."),
+)})
+
+_SIGN_FN = "differentiable_sign"
+_RULE_PREFIX = f"grad {_SIGN_FN}(x, upstream) = "
+_SIGN_SOURCE = """\
+# Seed 003: train x so that sign(x) = 1; backward pass of sign: {label}
+{fn}(x) = sign(x)
+{prefix}{rule}
+x = Variable({start})
+y = {fn}(x)
+loss = l2_loss(y - 1.0)
+"""
+_RULE_LINE = 3
+
+
+def sign_program(surrogate: str = "sigmoid", start: float = -1.0,
+                 temperature: float | None = None, rule: str | None = None):
+    """Seed 003's training program with the chosen gradient for sign: ``(Program, modes)``.
+
+    ``rule`` is the text of a ``custom`` rule; it is parsed by the same safe parser as every
+    program, and a mistake raises :class:`ProgramError` with line 1 and the column *in the
+    rule*.
+
+    >>> prog, modes = sign_program("tanh", start=-2.0)
+    >>> prog.functions["differentiable_sign"].rule_text, prog.inputs["x"].default, modes
+    ('upstream * (1 - tanh(x)**2)', -2.0, {'differentiable_sign': 'custom'})
+    >>> sign_program("custom", rule="upstream * q")
+    Traceback (most recent call last):
+    ...
+    graphviz_core.language.ProgramError: line 1, column 12: unknown name 'q' (use the function's parameters, numbers and built-ins)
+    """
+    if surrogate not in SURROGATES:
+        raise ValueError(f"unknown surrogate {surrogate!r}; choose one of "
+                         f"{', '.join(SURROGATES)}")
+    sur = SURROGATES[surrogate]
+    try:
+        start = float(start)
+    except (TypeError, ValueError):
+        raise ValueError(f"the start value must be a number, not {start!r}") from None
+    if not (math.isfinite(start) and abs(start) <= LIMITS["literal"]):
+        raise ValueError(f"the start value must be a number of size at most "
+                         f"{LIMITS['literal']:g}")
+    mode = "custom"
+    if surrogate == "custom":
+        text = _user_rule(rule)
+    elif sur.rule is None:                      # automatic: the seed's rule is there, unused
+        text, mode = SURROGATES["sigmoid"].rule, "automatic"
+    else:
+        text = sur.rule_text(temperature)
+    source = _SIGN_SOURCE.format(label=sur.label, fn=_SIGN_FN, prefix=_RULE_PREFIX, rule=text,
+                                 start=_literal(start))
+    try:
+        prog = parse(source)
+    except ProgramError as e:
+        if surrogate == "custom" and e.line == _RULE_LINE:
+            raise ProgramError(e.message, 1, max(1, e.column - len(_RULE_PREFIX)),
+                               e.hint) from None
+        raise
+    return prog, {_SIGN_FN: mode}
+
+
+def _user_rule(rule) -> str:
+    if not isinstance(rule, str) or not rule.strip():
+        raise ProgramError("type a gradient rule", 1, 1,
+                           "for example: upstream * sigmoid(x) * (1 - sigmoid(x))")
+    for i, ch in enumerate(rule):
+        if ch in "\r\n":
+            raise ProgramError("the rule is one expression on one line", 1, i + 1,
+                               "remove the line break")
+    # The rule is one line of the program; a '#' would comment out the rest of it.
+    return rule
+
+
+def _literal(v: float) -> str:
+    return repr(float(v))
+
+
+# ---------------------------------------------------------------------------- tables
+
+def step_rows(records, every: int = 10, value: str | None = None) -> list[dict]:
+    """The seed's printout: every ``every``-th step, ``step, loss, grads, params, value``.
+
+    >>> import graphviz_core as gc
+    >>> prog = gc.parse(gc.preset("sign_train").source)
+    >>> rows = step_rows(list(gc.train(prog, "x", "loss", steps=20)))
+    >>> [r["step"] for r in rows], rows[0]["loss"], rows[0]["y"]
+    ([0, 10], 2.0, -1.0)
+    """
+    records = list(records)
+    if not records:
+        return []
+    params = list(records[0].params)
+    value = value or _default_value(records[0])
+    rows = []
+    for r in records:
+        if r.step % every:
+            continue
+        row = {"step": r.step, "loss": r.loss}
+        for p in params:
+            row["grads" if len(params) == 1 else f"grad {p}"] = r.gradients[p]
+        for p in params:
+            row[p] = r.params[p]
+        if value is not None:
+            row[value] = r.values[value]
+        rows.append(row)
+    return rows
+
+
+def _default_value(record: StepRecord) -> str | None:
+    """The value the loss is computed from: ``y`` in seed 003 (the assignment before it)."""
+    names = [n for n in record.values if n not in record.params]
+    if not names:
+        return None
+    return names[-2] if len(names) > 1 else names[-1]
+
+
+# ---------------------------------------------------------------------------- figure
+
+# Okabe-Ito colours and dashes per run, in order: distinct in colour, and in dash for print.
+RUN_COLORS = (PALETTE["gradient"], PALETTE["active"], PALETTE["done"], PALETTE["custom"],
+              PALETTE["nan"], PALETTE["forward"], PALETTE["ink"])
+_DASHES = ("solid", "solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def training_figure(runs, param: str | None = None, value: str | None = None,
+                    steps: int | None = None, presentation: bool = False,
+                    height: int | None = None, value_title: str | None = None) -> go.Figure:
+    """Training curves of several runs overlaid: loss, the parameter, a value, the gradient.
+
+    ``runs`` is a list of ``(label, [StepRecord])``. ``param`` defaults to the first trained
+    parameter, ``value`` to the value the loss is computed from (``y``); ``steps`` fixes the
+    step axis (so curves grow left to right while training runs).
+
+    >>> import graphviz_core as gc
+    >>> prog = gc.parse(gc.preset("sign_train").source)
+    >>> fig = training_figure([("custom", list(gc.train(prog, "x", "loss", steps=20)))])
+    >>> [a.text for a in fig.layout.annotations][:4]
+    ['loss', 'x (after the update)', 'y', 'gradient d loss / d x']
+    """
+    runs = [(label, list(records)) for label, records in runs]
+    first = next((recs[0] for _, recs in runs if recs), None)
+    if first is not None:
+        param = param or next(iter(first.params))
+        value = value or _default_value(first)
+    param = param or "x"
+    titles = ("loss", f"{param} (after the update)", value_title or value or "value",
+              f"gradient d loss / d {param}")
+    base = 20 if presentation else 16
+    fig = make_subplots(rows=2, cols=2, shared_xaxes=True, subplot_titles=titles,
+                        vertical_spacing=0.14, horizontal_spacing=0.09)
+    for i, (label, recs) in enumerate(runs):
+        color, dash = RUN_COLORS[i % len(RUN_COLORS)], _DASHES[i % len(_DASHES)]
+        xs = [r.step for r in recs]
+        series = (
+            [_finite(r.loss) for r in recs],
+            [_finite(r.params.get(param)) for r in recs],
+            [_finite(r.values.get(value)) for r in recs],
+            [_finite(r.gradients.get(param)) for r in recs],
+        )
+        for k, ys in enumerate(series):
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", name=label, legendgroup=f"run{i}",
+                showlegend=k == 0, line=dict(color=color, dash=dash, width=4 if i == 0 else 3),
+                hovertemplate=f"{label}<br>step %{{x}}<br>{titles[k]}: %{{y:.7g}}<extra></extra>"),
+                row=k // 2 + 1, col=k % 2 + 1)
+    # x = 0 is where sign flips: the line the surrogate has to carry x across
+    fig.add_hline(y=0, row=1, col=2, line=dict(color=PALETTE["muted"], width=1.5, dash="dot"))
+    if steps:
+        fig.update_xaxes(range=[0, max(1, steps - 1)])
+    fig.update_xaxes(title_text="step", row=2)
+    fig.update_layout(
+        height=height or (760 if presentation else 620), template="plotly_white",
+        font=dict(size=base, color=PALETTE["ink"]), margin=dict(l=60, r=20, t=70, b=60),
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, font=dict(size=base)),
+        hovermode="x unified", uirevision="training")
+    fig.update_annotations(font=dict(size=base + 2))
+    return fig
+
+
+def _finite(v):
+    """None for a gap: a None gradient, NaN and inf are not drawn as numbers."""
+    return v if v is not None and math.isfinite(v) else None
