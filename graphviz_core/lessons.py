@@ -10,8 +10,11 @@ figures; nothing here imports streamlit, so a page is widgets, one call, render.
 Assumptions: programs are scalar, as in the language. :func:`sweep` evaluates a program on a
 whole vector of inputs in one TensorFlow run when every op is elementwise (no Python branch,
 no ``l2_loss``), so the gradient of the sum is the gradient at each point; otherwise it runs
-point by point. Both use the engine's own evaluator, so a sweep and a trace agree (up to
-the last bit, which TensorFlow's vector kernels may round differently from its scalar ones).
+point by point. Both use the engine's own evaluator, so a sweep and a trace agree on every
+None, inf and NaN; finite values agree to about 1e-4, because TensorFlow's vector kernels
+round differently from its scalar ones (float32's reciprocal near 1e-35 is the worst case).
+Numbers a student reads off a table therefore come from :func:`~graphviz_core.tracer.trace`;
+sweeps draw curves and maps.
 """
 from __future__ import annotations
 
@@ -93,6 +96,7 @@ def sweep(prog: Program, input: str, xs, target: str | None = None, modes=None,
     """Forward value of ``target`` and its gradient with respect to ``input`` at each x.
 
     Other inputs keep ``inputs`` or their defaults; Variables and constants are both watched.
+    Elementwise programs run as one vector (see the module docstring for the rounding).
 
     >>> p = parse("foo(x) = x**2\\nx = 2.0\\ny = foo(x)")
     >>> s = sweep(p, "x", [1.0, 2.0, 3.0])
@@ -871,7 +875,7 @@ def stability_figure(sweeps: dict, presentation: bool = False) -> go.Figure:
             s = sweeps[(f.key, dtype)]
             for series in (s.values, s.gradients):
                 z.append([_status(v) for v in series])
-                text.append([fmt(v) for v in series])
+                text.append([fmt(v, 3) for v in series])     # a map: 4 digits suffice
         xs = list(sweeps[(FORMULATIONS[0].key, dtype)].xs)
         fig.add_trace(go.Heatmap(
             x=xs, y=labels, z=z, text=text, zmin=0, zmax=2, colorscale=scale, showscale=False,
