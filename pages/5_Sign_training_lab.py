@@ -1,0 +1,235 @@
+"""Lesson 5: the sign training lab (seed 003): train x so that sign(x) = 1, live.
+
+Widgets, then the core (``gc.sign_program`` builds the program, ``gc.train_chunks`` trains it,
+``gc.training_figure`` draws it), then render. Runs are kept in ``st.session_state`` so that
+several stay overlaid; the run being trained is written there chunk by chunk, so a run that
+the Stop button (or any other click) interrupts keeps the steps it had, marked "stopped".
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import graphviz_core as gc
+from graphviz_core.report import fmt
+
+st.set_page_config(page_title="Sign training lab · Computational Graph Explorer",
+                   page_icon="📈", layout="wide")
+
+MAX_RUNS = 8
+TARGET = "loss"
+PARAM = "x"
+SUR = gc.SURROGATES
+STORY = (("automatic", "adam", 0.1, -1.0, 100), ("sigmoid", "adam", 0.1, -1.0, 100))
+CHART = {"displayModeBar": False}
+
+
+# ---------------------------------------------------------------------------- core calls
+@st.cache_data(max_entries=8, show_spinner=False)
+def story_records(surrogate, optimizer, lr, start, steps):
+    """The seed's two runs: the same for every visitor, so computed once for all."""
+    prog, modes = gc.sign_program(surrogate, start=start)
+    return list(gc.train(prog, [PARAM], TARGET, modes=modes, optimizer=optimizer,
+                         learning_rate=lr, steps=steps))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def step_view(source, x, modes, presentation):
+    """The backward pass at one step: the Explorer's own call, at x before that update."""
+    return gc.explore(source, inputs={PARAM: x}, modes=dict(modes), targets=[TARGET],
+                      presentation=presentation)
+
+
+def new_run(surrogate, rule_text, optimizer, lr, start, steps, prog, modes, records=None):
+    ss["tl_next"] += 1
+    label = SUR[surrogate].label.split(" (")[0] if surrogate != "custom" else f"rule: {rule_text}"
+    if surrogate == "sigmoid_t":
+        label = f"sigmoid, T = {ss.get('tl_T', SUR[surrogate].default):g}"
+    label = f"#{ss['tl_next'] - 1} {label[:48]} · {optimizer} {lr:g} · x₀ = {start:g}"
+    run = {"id": ss["tl_next"] - 1, "label": label, "source": prog.source, "modes": modes,
+           "steps": steps, "records": list(records or []),
+           "status": "done" if records is not None else "running"}
+    ss["tl_runs"].append(run)
+    del ss["tl_runs"][:-MAX_RUNS]
+    return run
+
+
+def load_story():
+    ss["tl_runs"] = []
+    for surrogate, optimizer, lr, start, steps in STORY:
+        prog, modes = gc.sign_program(surrogate, start=start)
+        new_run(surrogate, None, optimizer, lr, start, steps, prog, modes,
+                story_records(surrogate, optimizer, lr, start, steps))
+
+
+def figure(presentation):
+    runs = [(r["label"] + (" (stopped)" if r["status"] == "stopped" else ""), r["records"])
+            for r in ss["tl_runs"]]
+    steps = max((r["steps"] for r in ss["tl_runs"]), default=None)
+    return gc.training_figure(runs, param=PARAM, value="y", steps=steps,
+                              presentation=presentation, value_title="y = sign(x)")
+
+
+# ---------------------------------------------------------------------------- state
+ss = st.session_state
+if "tl_runs" not in ss:
+    ss["tl_next"] = 1
+    load_story()
+for r in ss["tl_runs"]:
+    if r["status"] == "running":         # the script was interrupted while this run trained
+        r["status"] = "stopped"
+
+with st.sidebar:
+    presentation = st.toggle("Presentation mode (large type)", key="tl_presentation")
+if presentation:
+    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; }</style>",
+                unsafe_allow_html=True)
+
+st.title("Sign training lab")
+st.caption("Seed 003. Train x so that sign(x) = 1, starting from x = −1: "
+           "loss = l2_loss(sign(x) − 1) = ½(sign(x) − 1)². The forward pass is always the "
+           "real sign; you choose the gradient that the backward pass uses for it. Every "
+           "step is computed by TensorFlow and a Keras optimizer now.")
+
+# ---------------------------------------------------------------------------- widgets
+controls, chart_col = st.columns([1, 3], gap="large")
+with controls:
+    surrogate = st.radio("Gradient of sign in the backward pass", list(SUR), index=1,
+                         key="tl_surrogate", format_func=lambda k: SUR[k].label)
+    st.caption(SUR[surrogate].note)
+    temperature, rule_text, error = None, None, None
+    if surrogate == "sigmoid_t":
+        temperature = st.slider("Temperature T", 0.05, 5.0, SUR[surrogate].default, 0.05,
+                                key="tl_T")
+    if surrogate == "custom":
+        rule_text = st.text_input("Your rule (names: x, upstream)", key="tl_rule",
+                                  value="upstream * exp(-x**2)",
+                                  help="One expression in the program language, e.g. "
+                                       "upstream * sigmoid(x) * (1 - sigmoid(x)). "
+                                       "Parsed by the app's safe parser, never by Python.")
+    c1, c2 = st.columns(2)
+    start = c1.number_input("Start x", -100.0, 100.0, -1.0, 0.5, key="tl_start", format="%g")
+    optimizer = c2.selectbox("Optimizer", list(gc.OPTIMIZERS), key="tl_optimizer")
+    lr = c1.number_input("Learning rate", 1e-6, 100.0, 0.1, 0.05, key="tl_lr", format="%g")
+    steps = c2.number_input("Steps", 1, gc.LIMITS["steps"], 100, 50, key="tl_steps")
+    try:
+        prog, modes = gc.sign_program(surrogate, start=start, temperature=temperature,
+                                      rule=rule_text)
+        rule_shown = prog.functions["differentiable_sign"].rule_text
+        if modes["differentiable_sign"] == "automatic":
+            st.code("backward: TensorFlow's gradient of sign (0)", language=None)
+        else:
+            st.code(f"grad differentiable_sign(x, upstream) =\n    {rule_shown}", language=None)
+    except gc.ProgramError as e:
+        prog, modes, error = None, None, e
+        st.error(f"Line {e.line}, column {e.column}: {e.message}"
+                 + (f" — {e.hint}" if e.hint else ""))
+        if rule_text and e.line == 1:
+            st.code(rule_text + "\n" + " " * (e.column - 1) + "^", language=None)
+    b1, b2 = st.columns(2)
+    run_clicked = b1.button("▶ Run", key="tl_run", type="primary", disabled=prog is None,
+                            width="stretch")
+    stop_slot = b2.empty()
+    c3, c4 = st.columns(2)
+    if c3.button("Clear runs", key="tl_clear", width="stretch"):
+        ss["tl_runs"] = []
+    if c4.button("Seed story", key="tl_story", width="stretch",
+                 help="Automatic vs the seed's sigmoid rule, Adam 0.1, 100 steps from −1"):
+        load_story()
+
+# ---------------------------------------------------------------------------- train, live
+with chart_col:
+    progress_slot, chart_slot = st.empty(), st.empty()
+    drawn = False
+    if run_clicked and prog is not None:
+        run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
+        stop_slot.button("■ Stop", key="tl_stop", width="stretch",
+                         help="Stops training; the steps done so far are kept")
+        try:
+            chunks = gc.train_chunks(prog, [PARAM], TARGET, modes=modes, optimizer=optimizer,
+                                     learning_rate=lr, steps=int(steps))
+            for k, chunk in enumerate(chunks):
+                run["records"].extend(chunk)
+                done = len(run["records"])
+                progress_slot.progress(done / run["steps"],
+                                       text=f"{run['label']}: step {done} of {run['steps']}")
+                chart_slot.plotly_chart(figure(presentation), key=f"tl_live_{run['id']}_{k}",
+                                        config=CHART)
+                drawn = True
+            run["status"] = "done"
+            ss["tl_inspect"] = run["id"]
+        except ValueError as e:             # a setting the core refuses: say so, keep going
+            ss["tl_runs"].remove(run)
+            st.error(str(e))
+        stop_slot.empty()
+        progress_slot.empty()
+    if not drawn:
+        if ss["tl_runs"]:
+            chart_slot.plotly_chart(figure(presentation), key="tl_chart", config=CHART)
+        else:
+            chart_slot.info("No runs yet. Choose a gradient for sign and press ▶ Run, or "
+                            "press “Seed story”.")
+    stopped = [r for r in ss["tl_runs"] if r["status"] == "stopped"]
+    for r in stopped:
+        st.caption(f"{r['label']} was stopped at step {len(r['records'])} of {r['steps']}.")
+
+# ---------------------------------------------------------------------------- the lesson
+why_flat, why_moves = st.columns(2, gap="large")
+why_flat.markdown(
+    "**Why automatic is a flat line.** sign(x) is −1 for every x < 0 and +1 for every x > 0: "
+    "flat on both sides, so its derivative is 0, and TensorFlow's gradient of sign is 0 "
+    "everywhere (at 0 too). The chain rule multiplies the loss's upstream (y − 1 = −2) by "
+    "that 0, so d loss / d x = 0 at every step. The optimizer receives 0 and never moves x: "
+    "x stays −1, sign(x) stays −1, the loss stays ½(−1 − 1)² = 2.")
+why_moves.markdown(
+    "**Why a surrogate moves x across zero.** The forward pass still computes sign(x) "
+    "exactly; only the backward pass uses your rule. The seed's rule is the sigmoid's slope "
+    "σ(x)(1 − σ(x)), positive everywhere: at x = −1 the gradient is −2 × 0.1966 = −0.3932, "
+    "so the optimizer pushes x up. Once x crosses 0, sign(x) = 1 and the loss is 0; the "
+    "upstream is then 0, so is the gradient, and x only coasts on Adam's momentum (to about "
+    "0.99 after 100 steps). With SGD, which has no momentum, x stops just past 0.")
+
+# ---------------------------------------------------------------------------- inspect a run
+runs = [r for r in ss["tl_runs"] if r["records"]]
+if runs:
+    st.header("Inspect a run")
+    ids = [r["id"] for r in runs]
+    if ss.get("tl_inspect") not in ids:
+        ss["tl_inspect"] = ids[-1]
+    chosen = st.selectbox("Run", ids, key="tl_inspect",
+                          format_func=lambda i: next(r["label"] for r in runs if r["id"] == i))
+    run = next(r for r in runs if r["id"] == chosen)
+    records = run["records"]
+
+    table_col, graph_col = st.columns([2, 3], gap="large")
+    with table_col:
+        st.subheader("Every 10 steps, as the seed prints")
+        st.caption("`tf.print(i, loss, grads, x, y)`: loss, grads and y before the update, "
+                   "x after it.")
+        rows = [{k: v if k == "step" else fmt(v, 8) for k, v in row.items()}
+                for row in gc.step_rows(records, every=10, value="y")]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    with graph_col:
+        st.subheader("The backward pass at one step")
+        last = len(records) - 1
+        if ss.get("tl_step", 0) > last:
+            ss["tl_step"] = last
+        i = st.slider("Step", 0, last, key="tl_step") if last > 0 else 0
+        rec = records[i]
+        x_before = rec.values[PARAM]
+        ex = step_view(run["source"], x_before, tuple(sorted(run["modes"].items())),
+                       presentation)
+        if ex.ok:
+            g = ex.trace.gradients[PARAM]
+            m = st.columns(4)
+            m[0].metric("x before the step", fmt(x_before))
+            m[1].metric("y = sign(x)", fmt(rec.values["y"]))
+            m[2].metric("loss", fmt(rec.loss))
+            m[3].metric("d loss / d x", fmt(g))
+            st.caption(f"Step {i}: TensorFlow's backward pass at x = {fmt(x_before)} (press ▶ "
+                       f"on the graph). The optimizer turned this gradient into x = "
+                       f"{fmt(rec.params[PARAM])} for the next step.")
+            st.plotly_chart(ex.figure, key="tl_backward", config=CHART)
+            st.markdown(f"[Open this step in the Explorer]({gc.explorer_link(run['source'], inputs={PARAM: x_before}, modes=run['modes'], targets=[TARGET])})")  # noqa: E501
+        else:
+            st.error(ex.error_text())
