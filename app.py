@@ -4,17 +4,33 @@ UI only: widgets, one call into graphviz_core (``gc.explore``), then render.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
 from graphviz_core import state as url_state
 
+# A share link with presentation=1 opens straight into the lecture-hall view.
+_URL_PRESENTS = st.query_params.get("presentation", "") in ("1", "true", "yes", "on")
 st.set_page_config(page_title="Computational Graph Explorer", page_icon="🔁", layout="wide",
-                   initial_sidebar_state="auto")
+                   initial_sidebar_state="collapsed" if _URL_PRESENTS else "auto")
 
 PRESETS = {p.key: p for p in gc.PRESETS}
 DEFAULT = "foo3"
+LESSONS = [
+    ("pages/1_Chain_rule.py", "Chain rule", "foo∘foo∘…: upstream × local = downstream, "
+     "and what a rule that forgets the upstream does"),
+    ("pages/2_Straight_through.py", "Straight-through estimators", "a step TensorFlow cannot "
+     "differentiate, and a rule that passes the gradient through"),
+    ("pages/3_GradientTape_mechanics.py", "GradientTape mechanics", "finite differences, "
+     "persistent tapes, watch, several targets, Hessians, stop_gradient"),
+    ("pages/4_Numerical_stability.py", "Numerical stability", "softplus overflows, the "
+     "tf.where trap, float32 vs float64"),
+    ("pages/5_Sign_training_lab.py", "Sign training lab", "a non-differentiable sign learns "
+     "through a surrogate gradient, with live curves"),
+]
 
 
 # ---------------------------------------------------------------------------- state
@@ -61,6 +77,7 @@ def first_visit() -> None:
 if not st.session_state.get("ready"):
     first_visit()
 ss = st.session_state
+presenting = bool(ss.get("presentation"))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -69,6 +86,11 @@ def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, 
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
                       None if watch is None else list(watch), dtype, expand, presentation,
                       compare, speed)
+
+
+@st.cache_resource
+def keyboard_script() -> str:
+    return (Path(__file__).parent / "assets" / "keys.js").read_text()
 
 
 # ---------------------------------------------------------------------------- sidebar
@@ -80,30 +102,37 @@ with st.sidebar:
     st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
     st.toggle("Expand functions (show the ops inside)", key="expand")
     st.toggle("Automatic vs custom, side by side", key="compare")
-    st.toggle("Presentation mode (large type)", key="presentation")
+    st.toggle("Presentation mode (large type)", key="presentation",
+              help="For a projector: large type, the graph first, controls tucked away. "
+                   "Share the link with presentation=1 to open a class straight into it.")
     speed = st.select_slider("Animation speed", [0.25, 0.5, 1.0, 2.0, 4.0], value=1.0,
                              format_func=lambda v: f"{v:g}×")
+    st.caption("Keys on the graph: → ← step, Space play/pause, Home/End first/last.")
 
-if ss.get("presentation"):
+if presenting:
     st.markdown("""<style>
-      html, body, [class*="st-"] { font-size: 1.25rem; }
-      h1 { font-size: 2.6rem !important; }
-      textarea { font-size: 1.2rem !important; line-height: 1.5 !important; }
+      html, body, [class*="st-"], .stMarkdown p, label p { font-size: 1.3rem; }
+      h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
+      .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
+      textarea { font-size: 1.25rem !important; line-height: 1.5 !important; }
+      [data-testid="stMetricValue"] { font-size: 3rem !important; }
+      [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
     </style>""", unsafe_allow_html=True)
 
 st.title("Computational Graph Explorer")
-st.caption("Type a small program, switch each function between TensorFlow's automatic "
-           "gradient and your own rule, and press ▶ to watch the backward pass: the "
-           "upstream gradient arriving at each node, its local derivative, and the "
-           "downstream values flowing back along the edges. Every number is computed live "
-           "by TensorFlow.")
+if not presenting:
+    st.caption("Type a small program, switch each function between TensorFlow's automatic "
+               "gradient and your own rule, and press ▶ Play to watch the backward pass: the "
+               "upstream gradient arriving at each node, its local derivative, and the "
+               "downstream values flowing back along the edges. Every number is computed "
+               "live by TensorFlow.")
 for msg in ss.pop("url_messages", []):
     st.warning(f"Share link: {msg}")
 
-left, right = st.columns([5, 8], gap="large")
 
-# ---------------------------------------------------------------------------- program
-with left:
+# ---------------------------------------------------------------------------- controls
+def controls():
+    """Editor and widgets generated from the program; returns what to trace."""
     st.text_area("Program", key="program", height=250,
                  help="One statement a line. `f(x) = ...` defines a function, "
                       "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "
@@ -111,137 +140,216 @@ with left:
                       "The last value is the target.")
     try:
         prog = gc.parse(ss["program"])
-        parse_error = None
     except gc.ProgramError as e:
-        prog, parse_error = None, e
-
+        return None, e, {}, {}, ss.get("watch")
     inputs, modes, watch = {}, {}, ss.get("watch")
-    if prog is not None:
-        if prog.inputs:
-            st.markdown("**Inputs**")
-            cols = st.columns(min(3, len(prog.inputs)))
-            consts = [n for n, i in prog.inputs.items() if i.kind == "constant"]
-            watched = consts if watch is None else [w for w in watch if w in consts]
-            new_watch = []
-            for i, (name, inp) in enumerate(prog.inputs.items()):
-                with cols[i % len(cols)]:
-                    key = f"in:{name}"
-                    ss.setdefault(key, inp.default)
-                    inputs[name] = st.number_input(
-                        f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
-                        key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9)
-                    if inp.kind == "constant":
-                        wkey = f"watch:{name}"
-                        ss.setdefault(wkey, name in watched)
-                        if st.checkbox("tape.watch", key=wkey,
-                                       help="Constants are tracked only if the tape watches "
-                                            "them; Variables always are."):
-                            new_watch.append(name)
-            watch = new_watch
-        rules = [n for n, f in prog.functions.items() if f.has_custom_gradient]
-        if prog.functions:
-            st.markdown("**Gradient of each function**")
-        for name, fn in prog.functions.items():
-            if fn.has_custom_gradient:
-                key = f"mode:{name}"
-                ss.setdefault(key, "custom")
-                if ss[key] not in ("custom", "automatic"):
-                    ss[key] = "custom"
-                modes[name] = st.segmented_control(
-                    f"`{name}({', '.join(fn.params)})`: rule `{fn.rule_text}`",
-                    ["custom", "automatic"], key=key, required=True,
-                    format_func=lambda m: {"custom": "custom rule",
-                                           "automatic": "TensorFlow automatic"}[m])
-            else:
-                st.caption(f"`{name}({', '.join(fn.params)})`: automatic (no `grad` rule)")
-        choices = list(prog.assignments) + [n for n in prog.inputs]
-        current = [t for t in ss.get("targets", []) if t in choices]
-        if not current and prog.default_target:
-            current = [prog.default_target]
-        ss["targets"] = current
-        st.multiselect("Differentiate (targets add up)", choices, key="targets",
-                       help="tape.gradient([targets], inputs): gradients of several "
-                            "targets add up")
-
-# ---------------------------------------------------------------------------- one core call
-if parse_error is None:
-    ex = explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
-                 tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
-                 ss["dtype"], ss.get("expand", False), ss.get("presentation", False),
-                 ss.get("compare", False), speed)
-else:
-    ex = gc.Exploration(source=ss["program"], error=parse_error)
-
-# ---------------------------------------------------------------------------- render
-with left:
-    if ex.error is not None:
-        st.error(ex.error_text(), icon="⚠️")
-        err = ex.error
-        if isinstance(err, gc.ProgramError):
-            lines = ss["program"].split("\n")
-            if 1 <= err.line <= len(lines):
-                text = lines[err.line - 1]
-                st.code(f"{text}\n{' ' * (err.column - 1)}^", language=None)
-    for note in ex.notes:
-        st.info(note)
-
-with right:
-    if ex.ok:
-        t = ex.trace
-        st.plotly_chart(ex.figure, key="graph", config={"displayModeBar": False})
-        cols = st.columns(max(1, min(4, len(t.gradients))))
-        for i, row in enumerate(ex.gradients):
+    if prog.inputs:
+        st.markdown("**Inputs**")
+        cols = st.columns(min(3, len(prog.inputs)))
+        consts = [n for n, i in prog.inputs.items() if i.kind == "constant"]
+        watched = consts if watch is None else [w for w in watch if w in consts]
+        new_watch = []
+        for i, (name, inp) in enumerate(prog.inputs.items()):
             with cols[i % len(cols)]:
-                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
+                key = f"in:{name}"
+                ss.setdefault(key, inp.default)
+                inputs[name] = st.number_input(
+                    f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
+                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9)
+                if inp.kind == "constant":
+                    wkey = f"watch:{name}"
+                    ss.setdefault(wkey, name in watched)
+                    if st.checkbox("tape.watch", key=wkey,
+                                   help="Constants are tracked only if the tape watches "
+                                        "them; Variables always are."):
+                        new_watch.append(name)
+        watch = new_watch
+    if prog.functions:
+        st.markdown("**Gradient of each function**")
+    for name, fn in prog.functions.items():
+        if fn.has_custom_gradient:
+            key = f"mode:{name}"
+            if ss.get(key) not in ("custom", "automatic"):
+                ss[key] = "custom"
+            modes[name] = st.segmented_control(
+                f"`{name}({', '.join(fn.params)})`: rule `{fn.rule_text}`",
+                ["custom", "automatic"], key=key, required=True,
+                format_func=lambda m: {"custom": "custom rule",
+                                       "automatic": "TensorFlow automatic"}[m])
+        else:
+            st.caption(f"`{name}({', '.join(fn.params)})`: automatic (no `grad` rule)")
+    choices = list(prog.assignments) + list(prog.inputs)
+    current = [t for t in ss.get("targets", []) if t in choices]
+    if not current and prog.default_target:
+        current = [prog.default_target]
+    ss["targets"] = current
+    st.multiselect("Differentiate (targets add up)", choices, key="targets",
+                   help="tape.gradient([targets], inputs): gradients of several targets add up")
+    return prog, None, inputs, modes, watch
+
+
+def show_error(ex) -> None:
+    st.error(ex.error_text(), icon="⚠️")
+    err = ex.error
+    if isinstance(err, gc.ProgramError):
+        lines = ss["program"].split("\n")
+        if 1 <= err.line <= len(lines):
+            st.code(f"{lines[err.line - 1]}\n{' ' * (err.column - 1)}^", language=None)
+
+
+def show_graph(ex) -> None:
+    if not ex.ok:
+        st.info("Fix the program to see its graph. Your text is kept as typed.")
+        return
+    t = ex.trace
+    st.plotly_chart(ex.figure, key="graph", config={"displayModeBar": False})
+    cols = st.columns(max(1, min(4, len(t.gradients))))
+    for i, row in enumerate(ex.gradients):
+        with cols[i % len(cols)]:
+            st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
+
+
+def run(prog, parse_error, inputs, modes, watch):
+    """The one core call."""
+    if parse_error is not None:
+        return gc.Exploration(source=ss["program"], error=parse_error)
+    return explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
+                   tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
+                   ss["dtype"], ss.get("expand", False), presenting, ss.get("compare", False),
+                   speed)
+
+
+if presenting:
+    # the graph first and wide; the editor below, folded away
+    graph_area = st.container()
+    with st.expander("Program and settings", expanded=False):
+        prog, parse_error, inputs, modes, watch = controls()
+    ex = run(prog, parse_error, inputs, modes, watch)
+    with graph_area:
+        if ex.error is not None:
+            show_error(ex)
+        show_graph(ex)
+else:
+    left, right = st.columns([5, 8], gap="large")
+    with left:
+        prog, parse_error, inputs, modes, watch = controls()
+    ex = run(prog, parse_error, inputs, modes, watch)
+    with left:
+        if ex.error is not None:
+            show_error(ex)
+    with right:
+        show_graph(ex)
+for note in ex.notes:
+    st.info(note)
+st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
+
+
+# ---------------------------------------------------------------------------- details
+def trace_tab(ex) -> None:
+    st.caption("One row per gradient function TensorFlow ran, in its order. "
+               "downstream = upstream × local, unless a rule says otherwise.")
+    if ex.events:
+        st.dataframe(pd.DataFrame(ex.events), hide_index=True)
     else:
-        st.info("Fix the program on the left to see its graph. Your text is kept as typed.")
+        st.info("TensorFlow ran no gradient function: nothing the tape watched reaches "
+                "the target.")
+
+
+def gradients_tab(ex) -> None:
+    st.dataframe(pd.DataFrame(ex.gradients), hide_index=True)
+    for row in ex.gradients:
+        if row["why"]:
+            st.markdown(f"- **{row['input']}: {row['gradient']}** — {row['why']}")
+
+
+def compare_tab(ex) -> None:
+    if not any(f.has_custom_gradient for f in ex.program.functions.values()):
+        st.info("No function has a `grad` rule, so there is nothing to compare.")
+        return
+    if not ex.compare:
+        st.info("Switch on “Automatic vs custom, side by side” in the sidebar.")
+        return
+    cols = st.columns(2)
+    for col, mode in zip(cols, ("automatic", "custom")):
+        side = ex.compare[mode]
+        with col:
+            st.subheader("TensorFlow automatic" if mode == "automatic" else "Custom rules")
+            st.plotly_chart(side.figure, key=f"cmp-{mode}", config={"displayModeBar": False})
+            st.dataframe(pd.DataFrame(side.gradients)[["input", "gradient", "why"]],
+                         hide_index=True)
+
+
+def train_tab(ex) -> None:
+    prog, t = ex.program, ex.trace
+    st.caption("Minimise a value of this program with a Keras optimizer, through the "
+               "gradients shown above (custom rules included). Curves update while it runs.")
+    names = [n for n in prog.assignments]
+    if not names or not prog.inputs:
+        st.info("Training needs an input to change and a value to minimise.")
+        return
+    c1, c2, c3, c4 = st.columns(4)
+    # keyed by the program's names, so a new program starts from its own defaults
+    shape = "|".join(list(prog.inputs) + names)
+    params = c1.multiselect("Train", list(prog.inputs), default=list(prog.inputs)[:1],
+                            key=f"train:params:{shape}")
+    target = c2.selectbox("to minimise", names, index=len(names) - 1,
+                          key=f"train:target:{shape}")
+    optimizer = c3.selectbox("Optimizer", list(gc.OPTIMIZERS), key="train:opt")
+    lr = c4.number_input("Learning rate", value=0.1, min_value=1e-6, max_value=100.0,
+                         format="%g", key="train:lr")
+    steps = st.slider("Steps", 10, gc.LIMITS["steps"], 100, step=10, key="train:steps")
+    if not st.button("Train", key="train:run", type="primary", disabled=not params):
+        return
+    chart, bar = st.empty(), st.progress(0.0)
+    records = []
+    try:
+        for chunk in gc.train_chunks(prog, params, target, inputs=t.inputs, modes=t.modes,
+                                     optimizer=optimizer, learning_rate=lr, steps=steps,
+                                     dtype=ss["dtype"]):
+            records.extend(chunk)
+            bar.progress(len(records) / steps)
+            chart.plotly_chart(gc.training_figure([("run", records)], param=params[0],
+                                                  steps=steps, presentation=presenting),
+                               key=f"train-chart-{len(records)}")
+    except (gc.ProgramError, ValueError) as e:
+        st.error(str(e))
+        return
+    st.dataframe(pd.DataFrame(gc.step_rows(records, every=max(1, steps // 10))),
+                 hide_index=True)
+
+
+def export_tab(ex) -> None:
+    t = ex.trace
+    st.markdown("The address bar always holds the whole view: copy it to share. "
+                "Add `&presentation=1` to open it in presentation mode.")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("TensorFlow code (.py)", ex.code, file_name="program.py",
+                       mime="text/x-python")
+    c2.download_button("Animation (.html)",
+                       ex.figure.to_html(include_plotlyjs="cdn", auto_play=False),
+                       file_name="backward_pass.html", mime="text/html")
+    c3.download_button("Trace (.csv)", pd.DataFrame(ex.events).to_csv(index=False),
+                       file_name="trace.csv", mime="text/csv")
+    with st.expander("The generated TensorFlow code (prints the same numbers)"):
+        st.code(ex.code, language="python")
+
 
 if ex.ok:
+    tabs = st.tabs(["Backward trace", "Gradients and why", "Automatic vs custom", "Train",
+                    "Share & export"])
+    for tab, fill in zip(tabs, (trace_tab, gradients_tab, compare_tab, train_tab, export_tab)):
+        with tab:
+            fill(ex)
     t = ex.trace
-    tabs = st.tabs(["Backward trace", "Gradients and why", "Automatic vs custom", "Share & export"])
-    with tabs[0]:
-        st.caption("One row per gradient function TensorFlow ran, in its order. "
-                   "downstream = upstream × local, unless a rule says otherwise.")
-        if ex.events:
-            st.dataframe(pd.DataFrame(ex.events), hide_index=True)
-        else:
-            st.info("TensorFlow ran no gradient function: nothing the tape watched "
-                    "reaches the target.")
-    with tabs[1]:
-        st.dataframe(pd.DataFrame(ex.gradients), hide_index=True)
-        for row in ex.gradients:
-            if row["why"]:
-                st.markdown(f"- **{row['input']}: {row['gradient']}** — {row['why']}")
-    with tabs[2]:
-        if not ex.compare:
-            if not any(f.has_custom_gradient for f in ex.program.functions.values()):
-                st.info("No function has a `grad` rule, so there is nothing to compare.")
-            else:
-                st.info("Switch on “Automatic vs custom, side by side” in the sidebar.")
-        else:
-            a, c = st.columns(2)
-            for col, mode in ((a, "automatic"), (c, "custom")):
-                side = ex.compare[mode]
-                with col:
-                    st.subheader("TensorFlow automatic" if mode == "automatic" else "Custom rules")
-                    st.plotly_chart(side.figure, key=f"cmp-{mode}",
-                                    config={"displayModeBar": False})
-                    st.dataframe(pd.DataFrame(side.gradients)[["input", "gradient", "why"]],
-                                 hide_index=True)
-    with tabs[3]:
-        shared = {"program": ss["program"], "inputs": t.inputs, "modes": t.modes,
-                  "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
-                  "expand": ss.get("expand", False),
-                  "presentation": ss.get("presentation", False), "preset": ss["preset"]}
-        st.markdown("The address bar always holds the whole view: copy it to share.")
-        c1, c2, c3 = st.columns(3)
-        c1.download_button("TensorFlow code (.py)", ex.code, file_name="program.py",
-                           mime="text/x-python")
-        c2.download_button("Animation (.html)", ex.figure.to_html(include_plotlyjs="cdn",
-                                                                  auto_play=False),
-                           file_name="backward_pass.html", mime="text/html")
-        c3.download_button("Trace (.csv)", pd.DataFrame(ex.events).to_csv(index=False),
-                           file_name="trace.csv", mime="text/csv")
-        with st.expander("The generated TensorFlow code"):
-            st.code(ex.code, language="python")
-        st.query_params.from_dict(url_state.encode(shared))
+    st.query_params.from_dict(url_state.encode({
+        "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
+        "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
+        "expand": ss.get("expand", False), "presentation": presenting,
+        "preset": ss["preset"]}))
+
+if not presenting:
+    st.divider()
+    st.subheader("Lessons")
+    for path, title, line in LESSONS:
+        if (Path(__file__).parent / path).exists():
+            st.page_link(path, label=f"**{title}** — {line}")

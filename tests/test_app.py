@@ -94,3 +94,29 @@ def test_compare_shows_both_sides():
     at.toggle(key="compare").set_value(True).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_train_any_program_from_the_explorer():
+    at = app()
+    at.selectbox(key="preset").set_value("sign_train").run()
+    at.slider(key="train:steps").set_value(100).run()
+    at.button(key="train:run").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[-1].value
+    assert float(table["loss"].iloc[0]) == 2.0
+    assert float(table["x"].iloc[-1]) == pytest.approx(0.99, abs=0.01)
+
+
+def test_presentation_link_puts_graph_first_and_folds_controls():
+    at = app(presentation="1")
+    assert not at.exception
+    assert at.toggle(key="presentation").value is True
+    assert list(metrics(at).values()) == ["1024"]
+    assert at.expander[0].label == "Program and settings"
+
+
+def test_lessons_are_linked_from_the_home_page():
+    at = app()
+    links = [el for el in at.main if getattr(el, "type", "") == "page_link"]
+    labels = " ".join(str(getattr(el, "proto", "")) for el in at.get("page_link"))
+    assert "Chain rule" in labels and "Numerical stability" in labels
