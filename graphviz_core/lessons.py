@@ -475,22 +475,26 @@ def straight_through_figure(s: StraightThrough, x_mark: float | None = None,
     """Two panels over x: bad_step's forward value; its automatic and straight-through gradient.
 
     Where TensorFlow returns None the automatic line has a gap over a grey band labelled None.
+    Where the branch switches (None on one side, a number on the other) every line breaks
+    instead of drawing a slope that no x has.
     """
     st = _Style(presentation)
     name = "y1 = bad_step(x)" if s.target == "y1" else "y2 = 5·bad_step(x) + 3"
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         row_heights=[0.38, 0.62],
                         subplot_titles=(f"forward: {name}", f"gradient d{s.target}/dx"))
-    xs = list(s.automatic.xs)
-    fig.add_trace(go.Scatter(x=xs, y=list(s.automatic.values), mode="lines", name="forward value",
+    xs, (forward, auto, custom) = _broken(
+        s.automatic.xs, (s.automatic.values, s.automatic.gradients, s.custom.gradients),
+        [g is None for g in s.automatic.gradients])
+    fig.add_trace(go.Scatter(x=xs, y=forward, mode="lines", name="forward value",
                              line=dict(color=PALETTE["ink"], width=st.line)), row=1, col=1)
-    fig.add_trace(go.Scatter(
-        x=xs, y=[g for g in s.automatic.gradients], mode="lines", connectgaps=False,
-        name="TensorFlow automatic", line=dict(color=PALETTE["gradient"], width=st.line * 2)),
-        row=2, col=1)
-    fig.add_trace(go.Scatter(
-        x=xs, y=list(s.custom.gradients), mode="lines", name="straight-through rule",
-        line=dict(color=PALETTE["custom"], width=st.line, dash="dash")), row=2, col=1)
+    fig.add_trace(go.Scatter(x=xs, y=auto, mode="lines", connectgaps=False,
+                             name="TensorFlow automatic",
+                             line=dict(color=PALETTE["gradient"], width=st.line * 2)),
+                  row=2, col=1)
+    fig.add_trace(go.Scatter(x=xs, y=custom, mode="lines", name="straight-through rule",
+                             line=dict(color=PALETTE["custom"], width=st.line, dash="dash")),
+                  row=2, col=1)
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="automatic: None",
                              marker=dict(symbol="square", size=st.marker * 1.6,
                                          color=PALETTE["idle"],
@@ -498,20 +502,35 @@ def straight_through_figure(s: StraightThrough, x_mark: float | None = None,
     for a, b in s.none_ranges:
         fig.add_vrect(x0=a, x1=b, row=2, col=1, fillcolor=PALETTE["idle"], opacity=1.0,
                       layer="below", line=dict(color=PALETTE["none"], width=1, dash="dot"))
-        fig.add_annotation(x=(a + b) / 2, y=1, yref="y2 domain", yanchor="top", showarrow=False,
-                           text="automatic gradient: None", row=2, col=1,
+        fig.add_annotation(x=(a + b) / 2, y=1, yref="y2 domain", yanchor="top",
+                           showarrow=False, text="automatic gradient: None",
                            font=dict(size=st.font, color=PALETTE["muted"]))
     if x_mark is not None:
         for row in (1, 2):
             fig.add_vline(x=x_mark, row=row, col=1, line=dict(color=PALETTE["active"], width=2,
                                                               dash="dot"))
-        fig.add_annotation(x=x_mark, y=1, yref="y domain", yanchor="bottom", showarrow=False,
-                           text=f"x = {fmt(x_mark)}", font=dict(size=st.font,
-                                                                color=PALETTE["active"]))
+        fig.add_annotation(x=x_mark, y=0, yref="y2 domain", yanchor="bottom", xanchor="left",
+                           showarrow=False, text=f" x = {fmt(x_mark)}",
+                           font=dict(size=st.font, color=PALETTE["active"]))
     fig.update_annotations(font_size=st.font)
-    _layout(fig, st, 620)
+    _layout(fig, st, 640)
+    fig.update_layout(margin=dict(t=100), legend=dict(y=1.14))
     fig.update_xaxes(title_text="x", row=2, col=1)
     return fig
+
+
+def _broken(xs, series, kind):
+    """Insert a gap (None) between neighbours whose ``kind`` differs (a branch switch)."""
+    out_x, out = [], [[] for _ in series]
+    for i, x in enumerate(xs):
+        if i and kind[i] != kind[i - 1]:
+            out_x.append((xs[i - 1] + x) / 2)
+            for o in out:
+                o.append(None)
+        out_x.append(x)
+        for o, ser in zip(out, series):
+            o.append(ser[i])
+    return out_x, out
 
 
 # ============================================================================ 3 GradientTape
@@ -624,12 +643,12 @@ def finite_difference_figure(r: FiniteDifferences, presentation: bool = False) -
                         line=dict(color=PALETTE["ink"], width=2)),
             hovertemplate=f"chosen eps: error %{{y:.2e}}<extra>{dtype}</extra>"))
     fig.add_vline(x=r.eps, line=dict(color=PALETTE["muted"], width=1.5, dash="dot"))
-    fig.add_annotation(x=0.99, y=0.98, xref="paper", yref="paper", xanchor="right",
-                       yanchor="top", showarrow=False, align="right",
+    fig.add_annotation(x=0.99, y=0.02, xref="paper", yref="paper", xanchor="right",
+                       yanchor="bottom", showarrow=False, align="right",
                        text="large eps:<br>the curve bends away", font=dict(size=st.font,
                                                                           color=PALETTE["muted"]))
-    fig.add_annotation(x=0.01, y=0.98, xref="paper", yref="paper", xanchor="left",
-                       yanchor="top", showarrow=False, align="left",
+    fig.add_annotation(x=0.01, y=0.02, xref="paper", yref="paper", xanchor="left",
+                       yanchor="bottom", showarrow=False, align="left",
                        text="small eps:<br>rounding error", font=dict(size=st.font,
                                                                     color=PALETTE["muted"]))
     _layout(fig, st, 460, f"error of the finite difference for ∂z/∂{r.wrt} (log scale)")
@@ -966,9 +985,9 @@ def where_trap(x: float = 1000.0, dtype: str = "float32", presentation: bool = F
     return WhereTrap(
         float(x), dtype, tt.values["y"], tt.gradients["x"], explain_gradient(tt, pt, "x"),
         origin,
-        backward_figure(tt, pt, presentation=presentation, height=520) if figures else None,
+        backward_figure(tt, pt, presentation=presentation, height=440) if figures else None,
         ts.values["y"], ts.gradients["x"],
-        backward_figure(ts, ps, presentation=presentation, height=520) if figures else None,
+        backward_figure(ts, ps, presentation=presentation, height=440) if figures else None,
         explorer_link(trap.source, inputs=inputs, dtype=dtype, expand=True,
                       preset_key="softplus_where"),
         explorer_link(safe.source, inputs=inputs, dtype=dtype, expand=True))

@@ -95,9 +95,9 @@ for col, (key, title, rule, mode) in zip(cols, lessons.CHAIN_RULES):
         st.dataframe(pd.DataFrame(v.backward).drop(columns=["call"]), hide_index=True)
         st.markdown(f"dy/dx: {v.product}")
         if v.agrees:
-            st.success("Same as TensorFlow's automatic gradient.", icon="✅")
+            st.success("Same as TensorFlow's automatic gradient.", icon=":material/check_circle:")
         else:
             st.error(f"Not the true gradient: {fmt(v.gradient)} instead of "
-                     f"{fmt(c.variants['automatic'].gradient)}.", icon="⚠️")
+                     f"{fmt(c.variants['automatic'].gradient)}.", icon=":material/warning:")
         st.caption(notes[key])
         st.markdown(f"[Open this program in the Explorer]({v.link})")

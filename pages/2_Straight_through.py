@@ -42,7 +42,8 @@ st.caption("Seed 000. TensorFlow differentiates ordinary steps perfectly. A step
 # ---------------------------------------------------------------------------- two steps
 st.header("1. Two ordinary steps: y = 5x² + 3")
 st.code("step_1(x) = x**2       # y1\nstep_2(x) = 5*x + 3    # y2 = step_2(y1)", language=None)
-x6 = st.number_input("x", -20.0, 20.0, 6.0, 0.5, key="st_two_x", format="%g")
+x6 = st.columns([1, 4])[0].number_input("x", -20.0, 20.0, 6.0, 0.5, key="st_two_x",
+                                        format="%g")
 r = two_step(x6)
 m = st.columns(4)
 m[0].metric("y1 = x²", fmt(r.y1))
@@ -81,9 +82,12 @@ rows = [{"gradient": {"automatic": "TensorFlow automatic",
                       "custom": "straight-through rule"}[mode],
          "y1": fmt(at[mode]["y1"]), "y2": fmt(at[mode]["y2"]),
          "dy1/dx (step 1)": fmt(at[mode]["grad_y1"]),
-         "dy2/dx (step 2)": fmt(at[mode]["grad_y2"]), "why": at[mode]["why"]}
+         "dy2/dx (step 2)": fmt(at[mode]["grad_y2"])}
         for mode in ("automatic", "custom")]
 st.dataframe(pd.DataFrame(rows), hide_index=True)
+for mode in ("automatic", "custom"):
+    if at[mode]["why"]:
+        st.markdown(f"**Why {fmt(at[mode]['grad_y2'])}** ({mode}): {at[mode]['why']}.")
 st.caption("Above 5 both agree (the rule does what TensorFlow does: 2·x); at 5 and below "
            "TensorFlow has nothing to send back, and the rule sends the upstream on.")
 

@@ -69,7 +69,7 @@ with a:
     st.code("with tf.GradientTape() as tape:\n    z = f(w1, w2)\n"
             f"tape.gradient(z, w1)   # {fmt(once.first)}\n"
             "tape.gradient(z, w2)   # raises", language="python")
-    st.error(once.error, icon="🛑")
+    st.error(once.error, icon=":material/block:")
     st.caption("This is TensorFlow's own message, raised just now. The notebook's older "
                "TensorFlow worded it “GradientTape.gradient can only be called once on "
                "non-persistent tapes.”")
@@ -80,7 +80,7 @@ with b:
             f"tape.gradient(z, w2)   # {fmt(twice.second)}\n"
             "del tape               # free the memory", language="python")
     st.success(f"Both answers: ∂z/∂w1 = {fmt(twice.first)}, ∂z/∂w2 = {fmt(twice.second)}",
-               icon="✅")
+               icon=":material/check_circle:")
 
 # ---------------------------------------------------------------------------- 3
 st.header("3. Constants, Variables and tape.watch")
@@ -90,9 +90,8 @@ w_a, w_b, _ = st.columns([1, 1, 3])
 chosen = [name for name, col in (("c1", w_a), ("c2", w_b))
           if col.checkbox(f"tape.watch({name})", key=f"tape_watch_{name}")]
 rows = watch_cases(w1, w2, tuple(chosen))
-st.dataframe(pd.DataFrame(rows).drop(columns=["link"]), hide_index=True,
-             column_config={"∂z/∂(first)": "∂z/∂c1 or ∂z/∂w1",
-                            "∂z/∂(second)": "∂z/∂c2 or ∂z/∂w2"})
+st.table(pd.DataFrame(rows).drop(columns=["link"]).set_index("case").rename(
+    columns={"∂z/∂(first)": "∂z/∂c1 or ∂z/∂w1", "∂z/∂(second)": "∂z/∂c2 or ∂z/∂w2"}))
 st.markdown(f"[Open your choice in the Explorer]({rows[-1]['link']})")
 
 # ---------------------------------------------------------------------------- 4
@@ -123,7 +122,7 @@ st.code("with tf.GradientTape(persistent=True) as hessian_tape:\n"
 h = hessian_table(w1, w2)
 st.dataframe(pd.DataFrame(h["rows"]), hide_index=True)
 for reason in h["reasons"]:
-    st.info(reason, icon="ℹ️")
+    st.info(reason, icon=":material/info:")
 st.markdown(f"[Open this program in the Explorer]({h['link']})")
 
 # ---------------------------------------------------------------------------- 6

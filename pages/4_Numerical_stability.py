@@ -37,8 +37,8 @@ st.caption("Seeds 001 and 002. softplus(x) = log(1 + exp(x)) is a smooth ReLU. W
            "naively, exp(x) overflows to inf long before the answer (≈ x) is large, and the "
            "gradient turns NaN. Five ways to write it, every number computed by "
            "TensorFlow now.")
-st.dataframe(pd.DataFrame([{"formulation": f.title, "what happens": f.note}
-                           for f in lessons.FORMULATIONS]), hide_index=True)
+st.table(pd.DataFrame([{"formulation": f.title, "what happens": f.note}
+                       for f in lessons.FORMULATIONS]).set_index("formulation"))
 
 # ---------------------------------------------------------------------------- range
 st.header("1. Over a range of x, in float32 and float64")
@@ -59,8 +59,8 @@ c1, c2, _ = st.columns([2, 2, 3])
 x = c1.number_input("x", -1e4, 1e4, 100.0, 10.0, key="stab_x", format="%g")
 dtype = c2.radio("Precision", ["float32", "float64"], horizontal=True, key="stab_dtype")
 rows = stability_at(x, dtype)
-st.dataframe(pd.DataFrame(rows).drop(columns=["link"]), hide_index=True,
-             column_config={"value": "forward value", "gradient": "dy/dx"})
+st.table(pd.DataFrame(rows).drop(columns=["link"]).set_index("formulation").rename(
+    columns={"value": "forward value", "gradient": "dy/dx"}))
 st.markdown(
     "- **Automatic gradient of log(exp(x) + 1)**: exp(x) is inf, so the backward pass "
     "multiplies 0 by inf somewhere: NaN.\n"
@@ -87,10 +87,12 @@ m[1].metric("gradient", fmt(w.gradient))
 m[2].metric("safe where: forward value", fmt(w.safe_value))
 m[3].metric("safe where: gradient", fmt(w.safe_gradient))
 if w.origin:
-    st.error(f"The NaN is born at {w.origin} (marked on the graph: “NaN born here”). "
-             f"{w.why}", icon="🔥")
+    st.error(f"The NaN is born at **{w.origin}** (marked “NaN born here” on the graph): "
+             "exp(x) overflowed to inf in the branch that where did not pick, and the 0 that "
+             "branch receives in the backward pass, times inf, is NaN.",
+             icon=":material/error:")
 else:
-    st.success("No NaN at this x: exp(x) does not overflow here.", icon="✅")
+    st.success("No NaN at this x: exp(x) does not overflow here.", icon=":material/check_circle:")
 g1, g2 = st.columns(2, gap="medium")
 with g1:
     st.markdown("**The trap**: `where(z > 30, z, log(exp(z) + 1))`")

@@ -29,11 +29,18 @@ def texts(at) -> str:
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
     parts += [df.value.to_csv(index=False) for df in at.dataframe]
+    parts += [t.value.to_csv() for t in at.table]
     return "\n".join(parts)
 
 
 def table(at, i):
+    """The i-th interactive table (st.dataframe)."""
     return at.dataframe[i].value
+
+
+def static(at, i):
+    """The i-th static table (st.table, used where a column holds sentences)."""
+    return at.table[i].value
 
 
 def metrics(at):
@@ -100,7 +107,7 @@ def test_straight_through_page_12_60_then_none_and_5():
     auto, custom = at_x.iloc[0], at_x.iloc[1]
     assert (auto["dy1/dx (step 1)"], auto["dy2/dx (step 2)"]) == ("None", "None")
     assert (custom["dy1/dx (step 1)"], custom["dy2/dx (step 2)"]) == ("1", "5")
-    assert "constant branch is disconnected" in auto["why"]
+    assert "constant branch is disconnected" in texts(at)
     assert len(charts(at)) == 3                                 # curve + two graphs
     assert {l["preset"] for l in explorer_links(at)} >= {"two_step", "bad_step"}
 
@@ -139,39 +146,41 @@ def test_tape_page_shows_every_seed_002_number():
     assert fd.iloc[0]["tape.gradient"] == "36"
     assert "RuntimeError: " + tensorflow_tape_error() in [e.value for e in at.error]
     assert "∂z/∂w1 = 36, ∂z/∂w2 = 10" in out                   # persistent tape
-    watch = table(at, 1)
-    assert list(zip(watch["∂z/∂(first)"], watch["∂z/∂(second)"])) == [
+    watch = static(at, 0)
+    assert list(zip(watch["∂z/∂c1 or ∂z/∂w1"], watch["∂z/∂c2 or ∂z/∂w2"])) == [
         ("None", "None"), ("36", "10"), ("36", "10"), ("None", "None")]
-    multi = table(at, 2)
+    assert "not watched" in watch["why"].iloc[0]
+    multi = table(at, 1)
     assert (multi.iloc[-1]["∂/∂w1"], multi.iloc[-1]["∂/∂w2"]) == ("136", "30")
-    hess = table(at, 3)
+    hess = table(at, 2)
     assert [hess.iloc[0]["∂/∂w1"], hess.iloc[0]["∂/∂w2"], hess.iloc[1]["∂/∂w1"],
             hess.iloc[1]["∂/∂w2"]] == ["6", "2", "2", "None"]
     assert any("no path" in i.value for i in at.info)
-    stop = table(at, 4)
+    stop = table(at, 3)
     assert list(stop["with stop_gradient"]) == ["30", "None"]
 
 
 def test_tape_page_widgets_move_the_numbers():
     at = page(TAPE)
     at.checkbox(key="tape_watch_c1").check().run()
-    watch = table(at, 1)
-    assert (watch.iloc[-1]["∂z/∂(first)"], watch.iloc[-1]["∂z/∂(second)"]) == ("36", "None")
+    watch = static(at, 0)
+    assert (watch.iloc[-1]["∂z/∂c1 or ∂z/∂w1"], watch.iloc[-1]["∂z/∂c2 or ∂z/∂w2"]) == (
+        "36", "None")
     at.select_slider(key="tape_eps").set_value(1e-3).run()
     assert table(at, 0).iloc[0]["finite difference"].startswith("36.003")
     at.multiselect(key="tape_targets").set_value(["z1"]).run()
-    assert (table(at, 2).iloc[-1]["∂/∂w1"], table(at, 2).iloc[-1]["∂/∂w2"]) == ("40", "10")
+    assert (table(at, 1).iloc[-1]["∂/∂w1"], table(at, 1).iloc[-1]["∂/∂w2"]) == ("40", "10")
     at.number_input(key="tape_w1").set_value(1.0).run()
     assert not at.exception
-    assert table(at, 4).iloc[0]["with stop_gradient"] == "6"       # 6·w1 at w1 = 1
+    assert table(at, 3).iloc[0]["with stop_gradient"] == "6"       # 6·w1 at w1 = 1
 
 
 # ---------------------------------------------------------------------------- 4 stability
 def test_stability_page_nan_then_1_and_the_where_trap():
     at = page(STABILITY)
-    rows = table(at, 1)
-    assert list(rows["gradient"][:2]) == ["NaN", "1"]            # automatic, custom at 100
-    assert list(rows["value"][:2]) == ["inf", "inf"]             # custom fixes only the gradient
+    rows = static(at, 1)
+    assert list(rows["dy/dx"][:2]) == ["NaN", "1"]               # automatic, custom at 100
+    assert list(rows["forward value"][:2]) == ["inf", "inf"]     # custom fixes only the gradient
     m = metrics(at)
     assert m["forward value"] == "1000" and m["gradient"] == "NaN"
     assert m["safe where: gradient"] == "1"
@@ -185,7 +194,7 @@ def test_stability_page_nan_then_1_and_the_where_trap():
 def test_stability_page_widgets_move_the_numbers():
     at = page(STABILITY)
     at.radio(key="stab_dtype").set_value("float64").run()
-    assert list(table(at, 1)["gradient"]) == ["1"] * 5           # no overflow at 100 in float64
+    assert list(static(at, 1)["dy/dx"]) == ["1"] * 5             # no overflow at 100 in float64
     at.number_input(key="stab_where_x").set_value(10.0).run()
     assert not at.exception
     assert metrics(at)["gradient"] not in ("NaN", "None")
