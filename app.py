@@ -111,12 +111,13 @@ with st.sidebar:
 
 if presenting:
     st.markdown("""<style>
-      html, body, [class*="st-"], .stMarkdown p, label p { font-size: 1.3rem; }
-      h1 { font-size: 2.4rem !important; padding-top: 0 !important; }
-      .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
+      .stMarkdown p, .stMarkdown li, label p, .stCaption p, button p { font-size: 1.3rem !important; }
+      h1 { font-size: 2.2rem !important; }
+      .block-container { padding-top: 2.5rem !important; max-width: 100% !important; }
       textarea { font-size: 1.25rem !important; line-height: 1.5 !important; }
-      [data-testid="stMetricValue"] { font-size: 3rem !important; }
-      [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
+      [data-testid="stMetricValue"] div { font-size: 3.2rem !important; }
+      [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+      [data-testid="stDataFrame"] { font-size: 1.2rem; }
     </style>""", unsafe_allow_html=True)
 
 st.title("Computational Graph Explorer")
