@@ -42,8 +42,17 @@ def load_preset(key: str) -> None:
     ss["targets"] = list(p.targets or [])
     ss["watch"] = None if p.watch is None else list(p.watch)
     ss["dtype"] = p.dtype
-    for k in [k for k in ss if k.startswith(("in:", "mode:", "watch:"))]:
+    for k in [k for k in ss if k.startswith(("in:", "mode:", "watch:", "kind:"))]:
         del ss[k]
+
+
+def on_kind_change(name: str, key: str) -> None:
+    """A Variable/constant switch rewrites that input's line in the program text."""
+    try:
+        ss = st.session_state
+        ss["program"] = gc.set_input_kind(ss["program"], name, ss[key])
+    except (gc.ProgramError, ValueError):
+        pass        # the program changed under the widget; the editor shows the error
 
 
 def on_preset_change() -> None:
@@ -157,6 +166,11 @@ def controls():
                 inputs[name] = st.number_input(
                     f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
                     key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9)
+                st.segmented_control(
+                    "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
+                    on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),
+                    format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
+                    label_visibility="collapsed", required=True)
                 if inp.kind == "constant":
                     wkey = f"watch:{name}"
                     ss.setdefault(wkey, name in watched)

@@ -12,14 +12,15 @@ from .codegen import to_tensorflow
 from .examples import PRESETS, Preset, preset
 from .explorer import Exploration, explore
 from .figures import PALETTE, backward_figure
-from .language import BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse
+from .language import (BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse,
+                       set_input_kind)
 from .layout import layered_layout
 from .report import event_rows, explain_gradient, fmt, gradient_rows
 from .tracer import BackwardEvent, Trace, hessian, trace
 
 __all__ = [
     "parse", "ProgramError", "Program", "Function", "Input", "BUILTINS", "LIMITS",
-    "trace", "hessian", "Trace", "BackwardEvent",
+    "set_input_kind", "trace", "hessian", "Trace", "BackwardEvent",
     "PRESETS", "Preset", "preset",
     "backward_figure", "PALETTE", "layered_layout",
     "event_rows", "gradient_rows", "explain_gradient", "fmt",
@@ -31,8 +32,8 @@ __all__ = [
 from . import lessons  # noqa: E402
 from .lessons import *  # noqa: E402,F401,F403 - every name in lessons.__all__
 __all__ += ["lessons", *lessons.__all__]
-from .training import (OPTIMIZERS, SURROGATES, StepRecord, Surrogate, sign_program,
-                       step_rows, train, train_chunks, training_figure)
+from .training import (OPTIMIZERS, SURROGATES, StepRecord, Surrogate,  # noqa: E402
+                       sign_program, step_rows, train, train_chunks, training_figure)
 
 __all__ += ["train", "train_chunks", "StepRecord", "training_figure", "step_rows",
             "OPTIMIZERS", "SURROGATES", "Surrogate", "sign_program"]

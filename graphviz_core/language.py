@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ProgramError", "Program", "Function", "Input", "parse", "BUILTINS", "LIMITS",
+    "set_input_kind",
     "Num", "Ref", "Op", "Call", "Cond", "Compare", "Logic", "NoGrad",
 ]
 
@@ -281,6 +282,13 @@ def _check_size(source: str) -> None:
         line = source[: source.index("\x00")].count("\n") + 1
         raise ProgramError("the program contains a NUL character", line, 1,
                            "remove control characters")
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as e:     # a lone surrogate: text no file or browser could hold
+        line = source[: e.start].count("\n") + 1
+        col = e.start - source.rfind("\n", 0, e.start)
+        raise ProgramError("the program contains a character that is not valid text", line,
+                           col, "retype the line") from None
     n_lines = source.count("\n") + 1
     if n_lines > LIMITS["lines"]:
         raise ProgramError(f"the program has {n_lines} lines; the limit is {LIMITS['lines']}",
@@ -617,3 +625,27 @@ def _expanded_size(expr, sizes: dict) -> int:
         if total > 10 * LIMITS["nodes"]:
             break
     return total
+
+
+def set_input_kind(source: str, name: str, kind: str) -> str:
+    r"""Rewrite input ``name``'s line as a ``Variable`` or a ``constant``; keep everything else.
+
+    >>> set_input_kind("x = 2.0  # start\ny = x*x", "x", "variable")
+    'x = Variable(2.0)  # start\ny = x*x'
+    """
+    prog = parse(source)
+    if name not in prog.inputs:
+        raise ProgramError(f"'{name}' is not an input", 1, 1)
+    if kind not in ("variable", "constant"):
+        raise ValueError("kind must be 'variable' or 'constant'")
+    inp = prog.inputs[name]
+    lines = source.split("\n")
+    line = lines[inp.line - 1]
+    code, sep, comment = line.partition("#")
+    indent = code[: len(code) - len(code.lstrip())]
+    call = "Variable" if kind == "variable" else "constant"
+    new = f"{indent}{name} = {call}({inp.default!r})"
+    if sep:
+        new += "  " + sep + comment
+    lines[inp.line - 1] = new
+    return "\n".join(lines)

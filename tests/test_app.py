@@ -120,3 +120,12 @@ def test_lessons_are_linked_from_the_home_page():
     links = [el for el in at.main if getattr(el, "type", "") == "page_link"]
     labels = " ".join(str(getattr(el, "proto", "")) for el in at.get("page_link"))
     assert "Chain rule" in labels and "Numerical stability" in labels
+
+
+def test_variable_constant_switch_rewrites_the_line():
+    at = app()
+    at.selectbox(key="preset").set_value("f_constants").run()
+    assert list(metrics(at).values()) == ["None", "None"]
+    at.segmented_control(key="kind:c1:constant").set_value("variable").run()
+    assert "c1 = Variable(5.0)" in at.text_area(key="program").value
+    assert list(metrics(at).values()) == ["36", "None"]
