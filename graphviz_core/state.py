@@ -24,6 +24,7 @@ __all__ = ["encode", "decode", "MAX_URL_CHARS", "default_state"]
 
 MAX_URL_CHARS = 8000        # a whole query string larger than this is ignored
 _PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
+_MAX_MESSAGES = 5
 
 
 def default_state(program: str = "") -> dict:
@@ -79,7 +80,9 @@ def decode(query) -> tuple[dict, list[str]]:
         else:
             state["program"] = program
     if "in" in items:
-        for part in items["in"].split(","):
+        for part in items["in"].split(",")[:LIMITS["lines"]]:    # no program has more inputs
+            if not part:
+                continue
             name, _, value = part.partition(":")
             try:
                 v = float(value)
@@ -112,6 +115,8 @@ def decode(query) -> tuple[dict, list[str]]:
             state[flag] = items[flag].lower() in ("1", "true", "yes", "on")
     if "preset" in items:
         state["preset"] = items["preset"][:40]
+    if len(msgs) > _MAX_MESSAGES:       # a hand-made link must not fill the page with warnings
+        msgs = msgs[:_MAX_MESSAGES] + [f"and {len(msgs) - _MAX_MESSAGES} more problems"]
     return state, msgs
 
 
@@ -120,10 +125,12 @@ def _unpack(text: str) -> str | None:
         return text if len(text) <= LIMITS["chars"] else None    # plain text in a hand-made link
     body = text[len(_PROGRAM_PREFIX):]
     try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        # strict: a character outside the alphabet means a damaged link, not one to guess at
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
         d = zlib.decompressobj()
         data = d.decompress(raw, LIMITS["chars"] * 4 + 1)     # bounded: no zip bombs
-        if d.unconsumed_tail:
+        # a cut-off or padded stream would otherwise decode to part of a program, silently
+        if d.unconsumed_tail or not d.eof or d.unused_data:
             return None
         return data.decode("utf-8")
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):

@@ -1,0 +1,409 @@
+"""Hostile and broken input (issue 7): a hosted demo takes text and links from anyone.
+
+Every input here gets a clear message (a ``ProgramError`` / ``ValueError`` at the API, an
+``st.error`` or ``st.warning`` on the page), never a traceback; the page stays usable and
+keeps the user's text. Each check is bounded in time, so a regression that makes one of
+these hang (``9**9**9`` computed in Python integers, say) fails instead of stalling CI.
+"""
+import base64
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import graphviz_core as gc
+from graphviz_core import state
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+LIMITS = gc.LIMITS
+FAST = 1.0          # seconds: the parser never needs more, even on a loaded CI machine
+
+
+def _z(raw: bytes) -> str:
+    """A share-link program parameter holding ``raw`` as the app would pack it."""
+    return "z:" + base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+# ---------------------------------------------------------------------------- catalogue
+# (id, program text, words the message must contain)
+REJECTED = [
+    ("import-statement", "__import__('os').system('id')", "expected a statement"),
+    ("import-call", "y = __import__('os').system('id')", "only plain functions"),
+    ("import-name", "x = 2.0\ny = __import__", "not allowed"),
+    ("class-bases", "x = 1.0\ny = ().__class__.__bases__", "attribute"),
+    ("subclasses", "y = ().__class__.__bases__[0].__subclasses__()", "only plain functions"),
+    ("dunder-assign", "__builtins__ = 1.0", "reserved"),
+    ("dunder-ref", "x = 1.0\ny = x + __builtins__", "not allowed"),
+    ("dunder-function", "__f(x) = x\nx = 1.0\ny = __f(x)", "reserved"),
+    ("dunder-param", "f(__x) = 1.0\nx = 1.0\ny = f(x)", "reserved"),
+    ("attribute-in-rule", "f(x) = x\ngrad f(x, dy) = dy.__class__\nx = 1.0\ny = f(x)",
+     "attribute"),
+    ("eval", "x = 1.0\ny = eval('x')", "unknown function 'eval'"),
+    ("lambda", "x = 1.0\ny = (lambda: 1)()", "only plain functions"),
+    ("walrus", "x = 1.0\ny = (z := x)", "':='"),
+    ("f-string", "x = 1.0\ny = f'{x}'", "f-string"),
+    ("string", "x = 'rm -rf /'", "strings"),
+    ("bytes", "x = b'1'", "strings"),
+    ("complex", "x = 1j", "complex"),
+    ("ellipsis", "x = ...", "ellipsis"),
+    ("comprehension", "x = 1.0\ny = [x for x in x]", "comprehension"),
+    ("starred", "x = 1.0\ny = exp(*x)", "'*'"),
+    ("double-starred", "x = 1.0\ny = exp(**x)", "keyword"),
+    ("semicolon", "x = 1.0; import os", "syntax"),
+    ("huge-int-literal", "x = 1.0\ny = x * 1" + "0" * 3000, "finite"),
+    ("huge-float-literal", "x = 1e999", "finite"),
+    ("hex-literal", "x = 0xFFFFFFFFFFFFFFFFFFFF", "finite"),
+    ("just-over-literal", f"x = {LIMITS['literal'] * 1.5}", "finite"),
+    ("nan-text", "x = nan", "unknown name 'nan'"),
+    ("inf-text", "x = inf", "unknown name 'inf'"),
+    ("float-nan", "x = float('nan')", "unknown function 'float'"),
+    ("true", "x = True", "bool"),
+    ("none", "x = None", "None"),
+    ("recursion", "f(x) = f(x)\nx = 1.0\ny = f(x)", "recursion"),
+    ("mutual-recursion", "f(x) = g(x)\ng(x) = f(x)\nx = 1.0\ny = f(x)", "unknown function"),
+    ("deep-parens", "x = 1.0\ny = " + "(" * 200 + "x" + ")" * 200, "nested"),
+    ("deep-brackets", "x = 1.0\ny = " + "[" * 100 + "x" + "]" * 100, "nested"),
+    ("deep-calls", "x = 1.0\ny = " + "exp(" * 45 + "x" + ")" * 45, "nested"),
+    ("long-sum-in-limit", "x = 1.0\ny = " + "+".join(["x"] * 500), "nested"),
+    ("many-minuses-in-limit", "x = 1.0\ny = " + "-" * 1000 + "x", "nested"),
+    ("many-nots", "x = 1.0\ny = x if " + "not " * 200 + "x > 0 else x", "nested"),
+    ("chained-compare", "x = 1.0\ny = x if 0 < x < 2 else 0", "chained"),
+    ("blow-up-by-functions",
+     "\n".join(["f0(x) = x*x"] + [f"f{i}(x) = f{i - 1}(f{i - 1}(x))" for i in range(1, 30)]
+               + ["x = 1.0", "y = f29(x)"]), "nodes"),
+    ("nul-byte", "x = 1.0\ny = x\x00", "NUL"),
+    ("lone-surrogate", "x = 1.0\ny = x + \udcff", "not valid text"),
+    ("escape-sequence", "x = 1.0\ny = x\x1b[2J", "non-printable"),
+    ("bidi-override", "x = 1.0\ny = x \u202e+ 1", "non-printable"),
+    ("zero-width-space", "x = 1.0\ny = x\u200b*2", "non-printable"),
+    ("unicode-name", "é = 1.0\ny = é*2", "expected a statement"),
+    ("byte-order-mark", "\ufeffx = 1.0", "expected a statement"),
+    ("line-separator", "x = 1.0\u2028y = x", "non-printable"),
+    ("bare-carriage-return", "x = 1.0\ry = x", "syntax"),
+    ("unbalanced", "x = 1.0\ny = ((((x)", "never closed"),
+    ("empty", "", "no inputs and no values"),
+    ("only-comments", "# nothing here\n# at all", "no inputs and no values"),
+    ("50k-term-sum", "x = 1.0\ny = " + "+".join(["x"] * 50_000), "characters"),
+    ("100k-unary-minus", "x = 1.0\ny = " + "-" * 100_000 + "x", "characters"),
+    ("100k-parens", "x = 1.0\ny = " + "(" * 100_000 + "x" + ")" * 100_000, "characters"),
+    ("1MB-one-line", "x = " + "1" * 1_000_000, "characters"),
+    ("1MB-of-lines", "x = 1.0\n" + "y = x\n" * 170_000, "characters"),
+    ("61-lines", "x = 1.0\n" * 61, "lines"),
+]
+
+# Accepted on purpose: the language allows them, TensorFlow computes inf/NaN, the page says why.
+ACCEPTED = [
+    ("power-tower", "x = 9**9**9**9", {"x": float("inf")}),
+    ("power-tower-of-input", "x = 2.0\ny = x**x**x**x**x**x", {"y": float("inf")}),
+    ("huge-exponent", "x = 2.0\ny = x ** 1e9", {"y": float("inf")}),
+    ("windows-line-ends", "x = 1.0\r\ny = x*2\r\n", {"y": 2.0}),
+    ("tabs", "x\t=\t1.0\ny\t=\tx*2", {"y": 2.0}),
+    ("tiny-literal", "x = 2.0\ny = x * 1e-400", {"y": 0.0}),
+    ("at-literal-limit", f"x = {LIMITS['literal']:.0f}\ny = -x", {"y": -LIMITS["literal"]}),
+]
+
+
+@pytest.mark.parametrize("src, words", [c[1:] for c in REJECTED], ids=[c[0] for c in REJECTED])
+def test_parser_rejects_with_a_located_message(src, words):
+    start = time.perf_counter()
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse(src)
+    assert time.perf_counter() - start < FAST
+    err = e.value
+    assert words in str(err)
+    assert err.line >= 1 and err.column >= 1
+    assert len(str(err)) < 500          # a message, not an echo of the input
+
+
+@pytest.mark.parametrize("src, words", [c[1:] for c in REJECTED], ids=[c[0] for c in REJECTED])
+def test_explore_returns_the_error_instead_of_raising(src, words):
+    ex = gc.explore(src)
+    assert not ex.ok
+    assert isinstance(ex.error, gc.ProgramError)
+    assert words in ex.error_text()
+
+
+@pytest.mark.parametrize("src, values", [c[1:] for c in ACCEPTED], ids=[c[0] for c in ACCEPTED])
+def test_allowed_extremes_are_computed_by_tensorflow(src, values):
+    ex = gc.explore(src)
+    assert ex.ok, ex.error_text()
+    for name, v in values.items():
+        assert ex.trace.values[name] == v
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"x = 1.0", ["x = 1.0"]])
+def test_program_that_is_not_text(bad):
+    with pytest.raises(gc.ProgramError, match="text"):
+        gc.parse(bad)
+
+
+# ---------------------------------------------------------------------------- limits
+# Each limit of DESIGN.md, just inside and just outside.
+
+def test_program_text_limit():
+    body = "x = 1.0\ny = x*x\n"
+    ok = body + "#" * (LIMITS["chars"] - len(body))
+    assert len(ok) == LIMITS["chars"]
+    gc.parse(ok)
+    with pytest.raises(gc.ProgramError, match="characters"):
+        gc.parse(ok + "#")
+
+
+def test_line_limit():
+    ok = "x = 1.0\n" + "\n".join(f"y{i} = x + {i}" for i in range(LIMITS["lines"] - 1))
+    assert ok.count("\n") + 1 == LIMITS["lines"]
+    gc.parse(ok)
+    with pytest.raises(gc.ProgramError, match="lines") as e:
+        gc.parse(ok + "\n")
+    assert e.value.line == LIMITS["lines"] + 1
+
+
+def test_depth_limit():
+    depth = LIMITS["depth"]
+    # a chain a + a + ... nests one level per term; find the longest accepted and one more
+    ok = "x = 1.0\ny = " + "+".join(["x"] * (depth - 1))
+    gc.parse(ok)
+    with pytest.raises(gc.ProgramError, match="nested"):
+        gc.parse("x = 1.0\ny = " + "+".join(["x"] * (depth + 1)))
+    gc.parse("x = 1.0\ny = " + "(" * (depth - 1) + "x" + ")" * (depth - 1))
+    with pytest.raises(gc.ProgramError, match="nested"):
+        gc.parse("x = 1.0\ny = " + "(" * (depth + 1) + "x" + ")" * (depth + 1))
+
+
+@pytest.mark.parametrize("text", ["1e9", "-1e9", "1000000000", "Variable(-1e9)"])
+def test_literal_limit_inside(text):
+    gc.parse(f"x = {text}\ny = x*2")
+
+
+@pytest.mark.parametrize("text", ["1000000001", "-1.0000001e9", "Variable(2e9)",
+                                  "constant(-1e10)", "1e309"])
+def test_literal_limit_outside(text):
+    with pytest.raises(gc.ProgramError, match="finite"):
+        gc.parse(f"x = {text}\ny = x*2")
+
+
+def test_literal_limit_inside_expressions():
+    with pytest.raises(gc.ProgramError, match="finite") as e:
+        gc.parse("x = 1.0\ny = x * 2e9")
+    assert (e.value.line, e.value.column) == (2, 9)
+
+
+def test_node_limit():
+    # f expands to 3 nodes per call; calls chained on one line count after expansion
+    base = ["f(x) = exp(x) * x", "x = 0.5"]
+    ok, n = list(base), 0
+    while True:
+        line = f"y{n} = f(f(f(f(f(f(f(f(f(f(x))))))))))"
+        try:
+            gc.parse("\n".join(ok + [line]))
+        except gc.ProgramError as e:
+            assert "nodes" in e.message
+            break
+        ok.append(line)
+        n += 1
+    # the parser's count is an upper bound (every literal and call node counted once more)
+    t = gc.trace(gc.parse("\n".join(ok)), expand=True)
+    assert LIMITS["nodes"] / 2 < t.graph.number_of_nodes() <= LIMITS["nodes"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 2e9])
+def test_input_values_out_of_range(value):
+    prog = gc.parse("x = 1.0\ny = x*x")
+    with pytest.raises(ValueError):
+        gc.trace(prog, inputs={"x": value})
+    ex = gc.explore("x = 1.0\ny = x*x", inputs={"x": value})
+    assert not ex.ok and "at most" in ex.error_text()
+
+
+@pytest.mark.parametrize("settings", [
+    dict(dtype="float16"), dict(dtype="__import__('os')"), dict(modes={"nope": "custom"}),
+    dict(modes={"f": "evil"}), dict(targets=["__class__"]), dict(watch=["ghost"]),
+    dict(inputs={"ghost": 1.0}),
+], ids=lambda s: next(iter(s)))
+def test_bad_settings_never_raise(settings):
+    ex = gc.explore("f(x) = x*x\nx = 1.0\ny = f(x)", **settings)
+    assert ex.ok or isinstance(ex.error, ValueError)
+
+
+def _train():
+    train = getattr(gc, "train", None)
+    if train is None:
+        train = getattr(pytest.importorskip("graphviz_core.training"), "train")
+    return train
+
+
+@pytest.mark.parametrize("steps", [LIMITS["steps"] + 1, 10**12, 0, -1, 2.5, float("nan"),
+                                   "100"])
+def test_training_steps_limit(steps):
+    prog = gc.parse(gc.preset("sign_train").source)
+    with pytest.raises(ValueError):
+        _train()(prog, ["x"], "loss", steps=steps)
+
+
+# ---------------------------------------------------------------------------- share links
+
+ZIP_BOMB = _z(b"x" * 10_000_000)        # 10 MB of text in a ~13 kB parameter
+SMALL_BOMB = _z(b"# " + b"x" * 50_000)  # fits in a URL, inflates past the program limit
+GOOD = state.encode({"program": "x = 3.0\ny = x*x", "inputs": {"x": 4.0}})
+
+LINKS = [
+    # (id, query, message words or None when the link must load silently)
+    ("oversized", {"p": "a" * (state.MAX_URL_CHARS + 1)}, "longer than"),
+    ("zip-bomb", {"p": ZIP_BOMB}, "longer than"),
+    ("small-zip-bomb", {"p": SMALL_BOMB}, "could not be read"),
+    ("broken-base64", {"p": "z:!!!!"}, "could not be read"),
+    ("bad-base64-length", {"p": "z:abc"}, "could not be read"),
+    ("empty-compressed", {"p": "z:"}, "could not be read"),
+    ("not-zlib", {"p": "z:" + base64.urlsafe_b64encode(b"hello world").decode()},
+     "could not be read"),
+    ("truncated-zlib", {"p": "z:" + base64.urlsafe_b64encode(
+        zlib.compress(b"x = 1.0\ny = x*x")[:-4]).decode()}, "could not be read"),
+    ("trailing-garbage", {"p": "z:" + base64.urlsafe_b64encode(
+        zlib.compress(b"x = 1.0") + b"junk").decode()}, "could not be read"),
+    ("not-utf8", {"p": _z(b"\xff\xfe x = 1.0")}, "could not be read"),
+    ("plain-too-long", {"p": "x" * (LIMITS["chars"] + 1)}, "could not be read"),
+    ("nan-inf-inputs", {"in": "x:nan,y:inf,z:-inf"}, "out of range"),
+    ("huge-input", {"in": "x:1e300"}, "out of range"),
+    ("text-input", {"in": "x:__import__('os')"}, "not a number"),
+    ("many-bad-inputs", {"in": ",".join(f"v{i}:?" for i in range(1000))}, "more problems"),
+    ("bad-mode", {"modes": "foo:evil"}, "automatic or custom"),
+    ("bad-dtype", {"dtype": "float16"}, "float32 or float64"),
+    ("odd-flags", {"expand": "maybe", "presentation": "\x00"}, None),
+    ("unknown-preset", {"preset": "../../etc/passwd"}, None),
+    ("unknown-keys", {"__class__": "x", "q" * 50: "1"}, None),
+]
+
+
+@pytest.mark.parametrize("query, words", [c[1:] for c in LINKS], ids=[c[0] for c in LINKS])
+def test_decode_never_raises_and_says_why(query, words):
+    start = time.perf_counter()
+    shared, msgs = state.decode(query)
+    assert time.perf_counter() - start < FAST
+    assert len(shared["program"]) <= LIMITS["chars"]
+    assert all(abs(v) <= LIMITS["literal"] for v in shared["inputs"].values())
+    assert shared["dtype"] in ("float32", "float64")
+    assert len(msgs) <= 6
+    if words is None:
+        assert msgs == []
+    else:
+        assert any(words in m for m in msgs), msgs
+
+
+@pytest.mark.parametrize("query", [None, 42, "p=abc", {1: 2}, object()])
+def test_decode_of_things_that_are_not_a_query(query):
+    shared, msgs = state.decode(query)
+    assert shared == state.default_state() or shared["program"] == ""
+
+
+def test_share_link_round_trip_survives_decode():
+    shared, msgs = state.decode(GOOD)
+    assert msgs == [] and shared["program"] == "x = 3.0\ny = x*x" and shared["inputs"] == {"x": 4.0}
+
+
+# ---------------------------------------------------------------------------- the page
+
+@pytest.fixture(scope="module")
+def page():
+    """One Explorer session that every hostile program is typed into, one after another."""
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+RECOVER = "r = 3.0\nrecovered = 6*r"   # names no hostile case uses: no kept input or target
+# One of each kind through the page (the API tests above take the whole catalogue). A lone
+# surrogate is API-only: a browser cannot send one, the websocket carries UTF-8.
+PAGE_CASES = [c for c in REJECTED if c[0] in {
+    "import-call", "class-bases", "dunder-assign", "eval", "huge-int-literal", "nan-text",
+    "recursion", "deep-parens", "blow-up-by-functions", "nul-byte", "bidi-override",
+    "50k-term-sum", "100k-unary-minus", "61-lines", "empty"}]
+PAGE_ACCEPTED = [c for c in ACCEPTED if c[0] in {"power-tower", "windows-line-ends"}]
+
+
+def _recovers(at):
+    """The page is still usable: a good program renders its graph and gradient."""
+    at.text_area(key="program").set_value(RECOVER).run()
+    assert not at.exception
+    assert not at.error
+    assert [m.value for m in at.metric] == ["6"]
+    assert at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("src, words", [c[1:] for c in PAGE_CASES],
+                         ids=[c[0] for c in PAGE_CASES])
+def test_page_shows_error_keeps_text_and_recovers(page, src, words):
+    at = page
+    at.text_area(key="program").set_value(src).run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="program").value == src          # the user's text is kept
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and words in errors[0]
+    assert "Traceback" not in errors[0]
+    assert not at.get("plotly_chart")
+    _recovers(at)
+
+
+@pytest.mark.parametrize("src, values", [c[1:] for c in PAGE_ACCEPTED],
+                         ids=[c[0] for c in PAGE_ACCEPTED])
+def test_page_draws_allowed_extremes(page, src, values):
+    at = page
+    at.text_area(key="program").set_value(src).run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert at.get("plotly_chart")
+    _recovers(at)
+
+
+def test_page_number_input_is_bounded(page):
+    at = page
+    at.text_area(key="program").set_value(RECOVER).run()
+    box = at.number_input(key="in:r")
+    assert (box.min, box.max) == (-LIMITS["literal"], LIMITS["literal"])
+
+
+def test_page_survives_a_1mb_paste(page):
+    at = page
+    src = "x = 1.0\n" + "y = x\n" * 170_000
+    at.text_area(key="program").set_value(src).run()
+    assert not at.exception
+    assert at.text_area(key="program").value == src
+    assert "characters" in at.error[0].value
+    _recovers(at)
+
+
+def _open(query):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+PAGE_LINKS = [c for c in LINKS if c[0] in {
+    "oversized", "zip-bomb", "broken-base64", "not-utf8", "nan-inf-inputs", "many-bad-inputs",
+    "unknown-preset"}]
+
+
+@pytest.mark.parametrize("query, words", [c[1:] for c in PAGE_LINKS],
+                         ids=[c[0] for c in PAGE_LINKS])
+def test_page_opens_bad_share_links_with_a_warning(query, words):
+    at = _open(query)
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning if w.value.startswith("Share link:")]
+    if words is None:
+        assert warnings == []
+    else:
+        assert any(words in w for w in warnings), warnings
+        assert len(warnings) <= 6
+    assert [m.value for m in at.metric] == ["1024"]     # the default preset, drawn
+    _recovers(at)
+
+
+def test_page_opens_a_link_to_a_hostile_program_and_keeps_it():
+    src = "x = 1.0\ny = __import__('os').system('id')"
+    at = _open(state.encode({"program": src}))
+    assert not at.exception
+    assert at.text_area(key="program").value == src
+    assert "only plain functions" in at.error[0].value
+    _recovers(at)
