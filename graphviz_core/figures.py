@@ -157,8 +157,15 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
 
     info_cache: dict = {}
 
+    cols = len({pos[n][0] for n in values})
+    rows = max((sum(1 for m in values if pos[m][0] == x) for x in {pos[n][0] for n in values}),
+               default=1)
+    s.fit(cols, rows)
+
     def info(n, lit, fired):
         a = g.nodes[n]
+        if s.dense and not (0 <= fired and a["event"] == fired) and not a["target"]:
+            return " "      # too many nodes to label them all: the active one speaks
         done = a["event"] is not None and a["event"] <= fired
         arrived = sum(1 for i, _ in contrib[n] if i <= fired) if a["kind"] == "input" else 0
         last = a["kind"] == "input" and fired == n_bwd - 1
@@ -206,7 +213,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             if i <= fired:
                 px.append(round(cx + (qx - cx) * 0.55, 4))
                 py.append(round(cy + (qy - cy) * 0.55, 4))
-                ptext.append(fmt(v, 5))
+                ptext.append(fmt(v, 5) if i == fired or not s.dense else " ")
                 psize.append(s.packet if i == fired else round(s.packet * 0.75))
                 kind = "none" if v is None else "nan" if not _finite(v) else "grad"
                 pcolor.append(_EDGE_COLOR[kind])
@@ -254,7 +261,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
         dict(mode="markers", name="now", marker=dict(size=s.halo, color=PALETTE["active"],
                                                     opacity=0.45), **quiet),
         dict(x=vx, y=vy, mode="markers+text", name="nodes", showlegend=False,
-             text=[_short(g.nodes[n]["label"]) for n in values], textposition="middle center",
+             text=[_short(g.nodes[n]["label"]) if s.labels else " " for n in values],
+             textposition="middle center",
              textfont=dict(size=s.label, color=PALETTE["ink"], family="Arial Black, Arial"),
              hovertext=[node_hover(trace, prog, n) for n in values], hoverinfo="text",
              hoverlabel=dict(font=dict(size=s.hover, family="Menlo, Consolas, monospace"),
@@ -269,7 +277,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
                            family="Arial Black, Arial"), marker=dict(line=dict(width=0)),
              **quiet),
         dict(x=[pos[n][0] for n in literals], y=[pos[n][1] for n in literals], mode="text",
-             text=[g.nodes[n]["label"] for n in literals], name="numbers",
+             text=[g.nodes[n]["label"] if s.scale >= 0.5 else " " for n in literals],
+             name="numbers",
              textfont=dict(size=s.info, color=PALETTE["muted"]), **quiet),
         dict(x=[cap_x], y=[cap_y], mode="text", name="caption", textposition="middle right",
              textfont=dict(size=s.title, color=PALETTE["ink"]), **quiet),
@@ -415,8 +424,22 @@ class _Sizes:
         self.info_gap = 0.2
         self.title = round(17 * k)
 
+        self.dense, self.scale, self.labels = False, 1.0, True
+
+    def fit(self, cols: int, rows: int) -> None:
+        """Shrink for big graphs: below ~130 px a layer, nodes get smaller and only the
+        active node keeps its text (everything stays in the hover and the caption)."""
+        width = 1750 if self.k > 1 else 1050        # the graph's share of a 1920 px screen
+        per_col = width / max(cols + 0.4, 1)
+        per_row = 1500 / max(rows, 1)
+        self.dense = per_col < 130 or per_row < 110
+        self.scale = max(0.3, min(1.0, per_col / 130, per_row / 110))
+        self.labels = self.node_size("xx") >= 30
+        self.halo = round(self.halo * self.scale)
+        self.packet = max(6, round(self.packet * self.scale))
+
     def node_size(self, label: str) -> float:
-        return round(max(52, 10 * min(len(label), 9) + 16) * self.k)
+        return round(max(52, 10 * min(len(label), 9) + 16) * self.k * self.scale)
 
 
 def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
