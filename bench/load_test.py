@@ -1,0 +1,469 @@
+"""Load test: N concurrent sessions drive a Streamlit app through its own websocket protocol.
+
+Each session does what a browser does: it opens ``/_stcore/stream``, sends a ``BackMsg``
+``rerun_script`` to load the page, reads the ``ForwardMsg`` deltas (finding the id of the
+number input whose key is ``in:x``), then changes that input again and again, each change a
+``rerun_script`` with the new ``WidgetStates``. Rerun latency is the time from sending the
+``BackMsg`` to the ``script_finished`` message. Every rerun is checked: it must finish, show
+no exception, and show the right gradient (the Explorer's foo3 preset and the floor app both
+show d/dx x**8 = 8*x**7). The server's RSS is read from /proc (or psutil) before, during and
+after.
+
+Two ways to run it::
+
+    # everything: start each app on a free port, 1, 10 and 40 sessions, print a table
+    .venv/bin/python bench/load_test.py
+
+    # one run against an app someone else started
+    .venv/bin/python bench/load_test.py --url ws://127.0.0.1:8501/_stcore/stream \\
+        --pid 12345 --sessions 10
+
+Loopback only: the suite starts its own servers on 127.0.0.1 and every loop is bounded in
+count and time. Only the standard library, ``websockets`` and ``streamlit.proto`` (both
+already installed with streamlit) are used.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = {"explorer": ROOT / "app.py", "hello": ROOT / "bench" / "hello_app.py"}
+WIDGET_KEY = "in:x"
+RERUN_TIMEOUT = 180.0       # seconds one rerun may take before it counts as an error
+OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
+
+
+# ---------------------------------------------------------------------------- memory
+
+def rss_mb(pid: int | None) -> float | None:
+    """Resident memory of a process in MB (Linux /proc, else psutil, else None)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except Exception:  # noqa: BLE001 - no reading is better than a crash in a benchmark
+        return None
+
+
+class MemorySampler:
+    """Peak RSS while the load runs, sampled every ``every`` seconds."""
+
+    def __init__(self, pid, every=0.25):
+        self.pid, self.every, self.peak = pid, every, None
+        self._task = None
+
+    async def _run(self):
+        while True:
+            v = rss_mb(self.pid)
+            if v is not None:
+                self.peak = v if self.peak is None else max(self.peak, v)
+            await asyncio.sleep(self.every)
+
+    def __enter__(self):
+        self._task = asyncio.ensure_future(self._run())
+        return self
+
+    def __exit__(self, *exc):
+        self._task.cancel()
+
+
+# ---------------------------------------------------------------------------- one session
+
+@dataclass
+class SessionResult:
+    load: float | None = None               # seconds to the first script_finished
+    reruns: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    exceptions: list = field(default_factory=list)
+    bytes_in: int = 0
+
+
+def expected(x: float) -> float:
+    return 8 * x ** 7
+
+
+def widget_state(el, what) -> WidgetState | None:
+    """The state a browser reports for a widget it was just sent (its value, else default).
+
+    Serialised as Streamlit's AppTest does (``streamlit/testing/v1/element_tree.py``);
+    buttons report only clicks, so they and non-widgets give None.
+    """
+    if what not in ("checkbox", "text_area", "text_input", "number_input", "selectbox",
+                    "radio", "multiselect", "button_group", "slider"):
+        return None
+    p = getattr(el, what)
+    w = WidgetState(id=p.id)
+    if what == "checkbox":
+        w.bool_value = p.value if p.set_value else p.default
+    elif what in ("text_area", "text_input"):
+        w.string_value = p.value if p.set_value and p.HasField("value") else p.default
+    elif what == "number_input":
+        v = p.value if p.set_value and p.HasField("value") else p.default
+        if p.data_type == type(p).DataType.Value("INT"):
+            w.int_value = int(v)
+        else:
+            w.double_value = v
+    elif what in ("selectbox", "radio"):
+        if p.set_value and p.HasField("raw_value"):
+            w.string_value = p.raw_value
+        elif p.HasField("default") and p.options:
+            w.string_value = p.options[p.default]
+        else:
+            return None
+    elif what in ("multiselect", "button_group"):
+        if p.set_value:
+            values = list(p.raw_values)
+        else:
+            options = [getattr(o, "content", o) for o in p.options]
+            values = [options[i] for i in p.default]
+        w.string_array_value.data[:] = values
+    elif what == "slider":
+        values = list(p.value if p.set_value else p.default)
+        if p.options:       # st.select_slider: positions travel as the formatted options
+            w.string_array_value.data[:] = [p.options[int(i)] for i in values]
+        else:
+            w.double_array_value.data[:] = values
+    return w
+
+
+class Session:
+    """One browser tab, speaking Streamlit's protobuf protocol."""
+
+    def __init__(self, url: str, result: SessionResult):
+        self.url, self.r = url, result
+        self.ws = None
+        self.widget_id = None
+        self.query_string = ""
+        self.metric = None
+        self.widgets: dict[str, WidgetState] = {}     # what the browser would send back
+        self._known: dict[str, WidgetState] = {}      # the states before this run
+
+    async def __aenter__(self):
+        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
+                                           open_timeout=60, ping_interval=None)
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.ws.close()
+
+    async def rerun(self, value: float | None = None) -> float:
+        """Send rerun_script (with the new value of the input, if any); wait for the end."""
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query_string
+        if value is not None:
+            # a browser sends the state of every widget on the page, not only the changed one
+            # (a widget left out is reset to its default)
+            self.widgets[self.widget_id] = WidgetState(id=self.widget_id, double_value=value)
+            msg.rerun_script.widget_states.widgets.extend(self.widgets.values())
+        self.metric = None
+        self._known, self.widgets = self.widgets, {}
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        status = await asyncio.wait_for(self._until_finished(), RERUN_TIMEOUT)
+        took = time.perf_counter() - start
+        if status != OK:
+            self.r.errors.append(f"script_finished status {status}")
+        return took
+
+    async def _until_finished(self) -> int:
+        while True:
+            data = await self.ws.recv()
+            self.r.bytes_in += len(data)
+            m = ForwardMsg()
+            m.ParseFromString(data)
+            kind = m.WhichOneof("type")
+            if kind == "script_finished":
+                return m.script_finished
+            if kind == "page_info_changed":
+                self.query_string = m.page_info_changed.query_string
+            elif kind == "delta" and m.delta.WhichOneof("type") == "new_element":
+                el = m.delta.new_element
+                what = el.WhichOneof("type")
+                state = widget_state(el, what)
+                if state is not None:
+                    # the browser keeps what it has unless the server sets a value; widgets
+                    # that a run no longer draws are forgotten
+                    wid = state.id
+                    set_value = getattr(getattr(el, what), "set_value", False)
+                    self.widgets[wid] = state if set_value or wid not in self._known \
+                        else self._known[wid]
+                if what == "number_input" and el.number_input.id.endswith("-" + WIDGET_KEY):
+                    self.widget_id = el.number_input.id
+                elif what == "metric" and self.metric is None:
+                    self.metric = el.metric.body
+                elif what == "exception" and not el.exception.is_warning:
+                    self.r.exceptions.append(f"{el.exception.type}: {el.exception.message}")
+
+    def check(self, x: float) -> None:
+        want = expected(x)
+        try:
+            got = float(self.metric)
+        except (TypeError, ValueError):
+            self.r.errors.append(f"x={x}: no gradient shown (metric {self.metric!r})")
+            return
+        if abs(got - want) > 1e-4 * max(1.0, abs(want)):
+            self.r.errors.append(f"x={x}: gradient {got} shown, {want} expected")
+
+
+async def run_session(url, index, n_sessions, reruns, think, rng) -> SessionResult:
+    r = SessionResult()
+    try:
+        async with Session(url, r) as s:
+            r.load = await s.rerun()
+            if s.widget_id is None:
+                r.errors.append(f"no number input with key {WIDGET_KEY!r} on the page")
+                return r
+            for k in range(reruns):
+                if think:
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+                # a value no other rerun uses: every student types a different number
+                x = round(0.5 + (index * reruns + k + 1) / (n_sessions * reruns + 1), 6)
+                r.reruns.append(await s.rerun(x))
+                s.check(x)
+    except asyncio.TimeoutError:
+        r.errors.append(f"a rerun took longer than {RERUN_TIMEOUT:.0f} s")
+    except (OSError, websockets.WebSocketException) as e:
+        r.errors.append(f"{type(e).__name__}: {e}")
+    return r
+
+
+# ---------------------------------------------------------------------------- one load run
+
+def pct(values, q):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    i = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+    return values[i]
+
+
+async def load_run(url, pid, sessions, reruns, think, ramp, seed=0) -> dict:
+    """N sessions at once (started over ``ramp`` seconds); latency, errors and memory."""
+    rng = random.Random(seed)
+    before = rss_mb(pid)
+
+    async def one(i):
+        await asyncio.sleep(ramp * i / max(1, sessions))
+        return await run_session(url, i, sessions, reruns, think, random.Random(rng.random()))
+
+    start = time.perf_counter()
+    with MemorySampler(pid) as mem:
+        results = await asyncio.gather(*(one(i) for i in range(sessions)))
+    wall = time.perf_counter() - start
+    lat = [t for r in results for t in r.reruns]
+    loads = [r.load for r in results if r.load is not None]
+    errors = [e for r in results for e in r.errors]
+    exceptions = [e for r in results for e in r.exceptions]
+    return dict(sessions=sessions, reruns=len(lat), wall=wall,
+                p50=pct(lat, 50), p95=pct(lat, 95), max=max(lat, default=float("nan")),
+                mean=statistics.fmean(lat) if lat else float("nan"),
+                load_p50=pct(loads, 50), load_p95=pct(loads, 95),
+                errors=errors, exceptions=exceptions,
+                rss_before=before, rss_peak=mem.peak, rss_end=rss_mb(pid),
+                mb_in=sum(r.bytes_in for r in results) / 2**20)
+
+
+# ---------------------------------------------------------------------------- servers
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``streamlit run`` of one script on a free loopback port, with the repo's config."""
+
+    def __init__(self, script: Path, ttl: int, logdir: Path):
+        self.script, self.ttl = script, ttl
+        self.port = free_port()
+        self.log = logdir / f"{script.stem}-{self.port}.log"
+        self.proc = None
+        self.ready_after = None
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/_stcore/stream"
+
+    def __enter__(self):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        cmd = [sys.executable, "-m", "streamlit", "run", str(self.script),
+               "--server.port", str(self.port), "--server.address", "127.0.0.1",
+               "--server.headless", "true",
+               "--server.disconnectedSessionTTL", str(self.ttl)]
+        start = time.perf_counter()
+        self._logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._logf,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        health = f"http://127.0.0.1:{self.port}/_stcore/health"
+        deadline = start + 180
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early; see {self.log}")
+            try:
+                with urllib.request.urlopen(health, timeout=2) as resp:
+                    if resp.read().strip() == b"ok":
+                        self.ready_after = time.perf_counter() - start
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"server not healthy after 180 s; see {self.log}")
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._logf.close()
+
+
+async def warm_up(url) -> tuple[float, float]:
+    """One session: page load (includes importing TensorFlow in the Explorer) and a rerun."""
+    r = SessionResult()
+    async with Session(url, r) as s:
+        load = await s.rerun()
+        again = await s.rerun(2.5)
+        s.check(2.5)
+    if r.errors or r.exceptions:
+        raise RuntimeError(f"warm-up failed: {r.errors + r.exceptions}")
+    return load, again
+
+
+def suite(args) -> list[dict]:
+    rows = []
+    logdir = Path(tempfile.mkdtemp(prefix="load_test-"))
+    for app in args.apps:
+        for n in args.sessions:
+            with Server(APPS[app], args.ttl, logdir) as srv:
+                pid = srv.proc.pid
+                idle = rss_mb(pid)
+                first_load, first_rerun = asyncio.run(warm_up(srv.url))
+                time.sleep(args.ttl + 3)        # the warm-up session is gone
+                row = asyncio.run(load_run(srv.url, pid, n, args.reruns, args.think,
+                                           args.ramp))
+                time.sleep(args.ttl + 3)        # every session disconnected and dropped
+                row.update(app=app, rss_idle=idle, rss_after=rss_mb(pid),
+                           ready=srv.ready_after, first_load=first_load,
+                           first_rerun=first_rerun)
+                rows.append(row)
+                print(_line(row), flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------------------- output
+
+def _ms(v):
+    return "n/a" if v != v else f"{v * 1000:.0f}"
+
+
+def _mb(v):
+    return "n/a" if v is None else f"{v:.0f}"
+
+
+def _line(r):
+    return (f"{r['app']:9s} N={r['sessions']:3d} reruns={r['reruns']:4d} "
+            f"p50={_ms(r['p50'])}ms p95={_ms(r['p95'])}ms max={_ms(r['max'])}ms "
+            f"errors={len(r['errors'])} exceptions={len(r['exceptions'])} "
+            f"rss before/peak/after={_mb(r['rss_before'])}/{_mb(r['rss_peak'])}/"
+            f"{_mb(r.get('rss_after', r['rss_end']))} MB")
+
+
+def table(rows) -> str:
+    head = ("| app | sessions | reruns | p50 ms | p95 ms | max ms | page load p95 ms | errors "
+            "| app exceptions | RSS idle MB | RSS before MB | RSS peak MB | RSS after MB "
+            "| reruns/s |")
+    out = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
+    for r in rows:
+        out.append(
+            f"| {r['app']} | {r['sessions']} | {r['reruns']} | {_ms(r['p50'])} | "
+            f"{_ms(r['p95'])} | {_ms(r['max'])} | {_ms(r['load_p95'])} | {len(r['errors'])} | "
+            f"{len(r['exceptions'])} | {_mb(r.get('rss_idle'))} | {_mb(r['rss_before'])} | "
+            f"{_mb(r['rss_peak'])} | {_mb(r.get('rss_after', r['rss_end']))} | "
+            f"{r['reruns'] / r['wall']:.1f} |")
+    return "\n".join(out)
+
+
+def cold_table(rows) -> str:
+    out = ["| app | process start to /_stcore/health s | first page load s | first rerun ms |",
+           "|---|---|---|---|"]
+    seen = set()
+    for r in rows:
+        if r["app"] in seen:
+            continue
+        seen.add(r["app"])
+        out.append(f"| {r['app']} | {r['ready']:.1f} | {r['first_load']:.1f} | "
+                   f"{_ms(r['first_rerun'])} |")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--url", help="drive this running app instead of starting servers")
+    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its memory")
+    ap.add_argument("--apps", nargs="+", default=list(APPS), choices=list(APPS))
+    ap.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 40])
+    ap.add_argument("--reruns", type=int, default=10, help="input changes per session")
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="mean seconds between a rerun's end and the next change (0: none)")
+    ap.add_argument("--ramp", type=float, default=2.0,
+                    help="seconds over which the sessions open")
+    ap.add_argument("--ttl", type=int, default=10,
+                    help="server.disconnectedSessionTTL for the started servers, so that "
+                         "'after' is read once closed sessions are dropped")
+    args = ap.parse_args(argv)
+    print(f"# load_test: sessions={args.sessions} reruns={args.reruns} think={args.think}s "
+          f"ramp={args.ramp}s cores={os.cpu_count()} python={sys.version.split()[0]}",
+          flush=True)
+    if args.url:
+        rows = []
+        for n in args.sessions:
+            row = asyncio.run(load_run(args.url, args.pid, n, args.reruns, args.think,
+                                       args.ramp))
+            row.update(app=args.url)
+            rows.append(row)
+            print(_line(row), flush=True)
+    else:
+        rows = suite(args)
+    print()
+    print(table(rows))
+    if not args.url:
+        print()
+        print(cold_table(rows))
+    bad = [(r["app"], r["sessions"], e) for r in rows for e in r["errors"] + r["exceptions"]]
+    for app, n, e in bad[:20]:
+        print(f"! {app} N={n}: {e}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
