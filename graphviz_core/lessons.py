@@ -509,12 +509,12 @@ def straight_through_figure(s: StraightThrough, x_mark: float | None = None,
         for row in (1, 2):
             fig.add_vline(x=x_mark, row=row, col=1, line=dict(color=PALETTE["active"], width=2,
                                                               dash="dot"))
-        fig.add_annotation(x=x_mark, y=0, yref="y2 domain", yanchor="bottom", xanchor="left",
+        fig.add_annotation(x=x_mark, y=0.98, yref="y domain", yanchor="top", xanchor="left",
                            showarrow=False, text=f" x = {fmt(x_mark)}",
                            font=dict(size=st.font, color=PALETTE["active"]))
     fig.update_annotations(font_size=st.font)
     _layout(fig, st, 640)
-    fig.update_layout(margin=dict(t=100), legend=dict(y=1.14))
+    fig.update_layout(margin=dict(t=80), legend=dict(y=1.1))
     fig.update_xaxes(title_text="x", row=2, col=1)
     return fig
 
@@ -713,8 +713,7 @@ def watch_cases(w1: float = 5.0, w2: float = 3.0, watch=()) -> list:
     for title, prog, inputs, w in cases:
         t = trace(prog, inputs=inputs, watch=w)
         a, b = list(prog.inputs)
-        why = "; ".join(f"{n}: {explain_gradient(t, prog, n)}" for n in (a, b)
-                        if t.gradients[n] is None)
+        why = _reasons(t, prog, [n for n in (a, b) if t.gradients[n] is None])
         rows.append({"case": title, "∂z/∂(first)": fmt(t.gradients[a]),
                      "∂z/∂(second)": fmt(t.gradients[b]), "why": why,
                      "link": explorer_link(prog.source, inputs=inputs,
@@ -722,6 +721,15 @@ def watch_cases(w1: float = 5.0, w2: float = 3.0, watch=()) -> list:
                                            preset_key="f_constants" if prog is const
                                            else "f_variables")})
     return rows
+
+
+def _reasons(t, prog, names) -> str:
+    """Why each of ``names`` got None, said once when the reason is the same for all."""
+    texts = {n: explain_gradient(t, prog, n) for n in names}
+    generic = {texts[n].replace(f"'{n}'", "each") for n in names}
+    if len(names) > 1 and len(generic) == 1:
+        return f"{' and '.join(names)}: {generic.pop()}"
+    return "; ".join(f"{n}: {texts[n]}" for n in names)
 
 
 def several_targets(w1: float = 5.0, w2: float = 3.0, targets=("z1", "z2", "z3")) -> dict:
@@ -926,7 +934,7 @@ def _status(v) -> int:
 
 
 def stability_at(x: float = 100.0, dtype: str = "float32") -> list:
-    """Every formulation at one ``x``: forward value, gradient, and why it is NaN or None.
+    """Every formulation at one ``x``: forward value, gradient, and why either is not finite.
 
     >>> [(r["formulation"][:18], r["value"], r["gradient"]) for r in stability_at(100.0)][:3]
     [('log(exp(x) + 1), a', 'inf', 'NaN'), ('log(exp(x) + 1), c', 'inf', '1'), ('where(x > 30, x, l', '100', 'NaN')]
@@ -935,9 +943,12 @@ def stability_at(x: float = 100.0, dtype: str = "float32") -> list:
     for f in FORMULATIONS:
         prog = parse(f.source)
         t = trace(prog, inputs={"x": float(x)}, modes=dict(f.modes), dtype=dtype, expand=True)
+        why = explain_gradient(t, prog, "x")
+        if not why and not _finite(t.values["y"]):
+            why = (f"the gradient is right, but the forward value overflowed to "
+                   f"{fmt(t.values['y'])}: a custom gradient fixes only the backward pass")
         rows.append({"formulation": f.title, "value": fmt(t.values["y"]),
-                     "gradient": fmt(t.gradients["x"]),
-                     "why": explain_gradient(t, prog, "x") or f.note,
+                     "gradient": fmt(t.gradients["x"]), "why": why,
                      "link": explorer_link(f.source, inputs={"x": float(x)},
                                            modes=dict(f.modes), dtype=dtype, expand=True,
                                            preset_key=f.preset)})

@@ -19,8 +19,12 @@ def chain_rule(n, x, dtype, animate, presentation):
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="chain_presentation")
 if presentation:
-    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; }</style>",
-                unsafe_allow_html=True)
+    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; } "
+                "h1, h1 span { font-size: 3rem !important; } "
+                "h2, h2 span { font-size: 2.3rem !important; } "
+                "h3, h3 span { font-size: 1.8rem !important; } "
+                "h4, h4 span { font-size: 1.5rem !important; }"
+                "</style>", unsafe_allow_html=True)
 
 st.title("The chain rule, one call at a time")
 st.caption("Seeds 001 and 003. foo(x) = x² is called n times in a row. In the backward pass "

@@ -30,8 +30,12 @@ def bad_step_at(x, presentation):
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="st_presentation")
 if presentation:
-    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; }</style>",
-                unsafe_allow_html=True)
+    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; } "
+                "h1, h1 span { font-size: 3rem !important; } "
+                "h2, h2 span { font-size: 2.3rem !important; } "
+                "h3, h3 span { font-size: 1.8rem !important; } "
+                "h4, h4 span { font-size: 1.5rem !important; }"
+                "</style>", unsafe_allow_html=True)
 
 st.title("Straight-through estimators")
 st.caption("Seed 000. TensorFlow differentiates ordinary steps perfectly. A step that picks "

@@ -27,8 +27,12 @@ def fd_figure(w1, w2, eps, wrt, presentation):
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="tape_presentation")
 if presentation:
-    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; }</style>",
-                unsafe_allow_html=True)
+    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; } "
+                "h1, h1 span { font-size: 3rem !important; } "
+                "h2, h2 span { font-size: 2.3rem !important; } "
+                "h3, h3 span { font-size: 1.8rem !important; } "
+                "h4, h4 span { font-size: 1.5rem !important; }"
+                "</style>", unsafe_allow_html=True)
 
 st.title("GradientTape mechanics")
 st.caption("Seed 002. One small function, f(w1, w2) = 3·w1² + 2·w1·w2, and the rules of "
