@@ -329,7 +329,8 @@ def chain_rule(n: int = 3, x: float = 2.0, dtype: str = "float32", animate: str 
         v.agrees = _same(v.gradient, reference)
     y = variants["custom"].y
     k = 2 ** int(n)         # the exponent of y = x**(2**n), for the text only
-    closed = f"y = x{_sup(k)}, so dy/dx = {k}·x{'' if k == 2 else _sup(k - 1)} = {k}·{_power(x, k - 1)}"
+    power = "" if k == 2 else _sup(k - 1)
+    closed = f"y = x{_sup(k)}, so dy/dx = {k}·x{power} = {k}·{_power(x, k - 1)}"
     return ChainRule(int(n), float(x), dtype, y, closed, variants, figure)
 
 
@@ -936,8 +937,8 @@ def _status(v) -> int:
 def stability_at(x: float = 100.0, dtype: str = "float32") -> list:
     """Every formulation at one ``x``: forward value, gradient, and why either is not finite.
 
-    >>> [(r["formulation"][:18], r["value"], r["gradient"]) for r in stability_at(100.0)][:3]
-    [('log(exp(x) + 1), a', 'inf', 'NaN'), ('log(exp(x) + 1), c', 'inf', '1'), ('where(x > 30, x, l', '100', 'NaN')]
+    >>> [(r["value"], r["gradient"]) for r in stability_at(100.0)]
+    [('inf', 'NaN'), ('inf', '1'), ('100', 'NaN'), ('100', '1'), ('100', '1')]
     """
     rows = []
     for f in FORMULATIONS:

@@ -342,3 +342,9 @@ def test_where_trap_1000_and_nan_born_at_exp():
 def test_where_trap_without_overflow_has_no_origin():
     w = L.where_trap(10.0, figures=False)
     assert math.isfinite(w.gradient) and w.origin == ""
+
+
+def test_docstring_examples_run():
+    import doctest
+    result = doctest.testmod(L, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 10 and result.failed == 0
