@@ -42,8 +42,9 @@ def load_preset(key: str) -> None:
     ss["targets"] = list(p.targets or [])
     ss["watch"] = None if p.watch is None else list(p.watch)
     ss["dtype"] = p.dtype
-    for k in [k for k in ss if k.startswith(("in:", "mode:", "watch:", "kind:"))]:
+    for k in [k for k in ss if k.startswith(("in:", "indefault:", "mode:", "watch:", "kind:"))]:
         del ss[k]
+    ss["_kept"] = {}            # the previous program's widget values must not come back
 
 
 def on_kind_change(name: str, key: str) -> None:
@@ -68,6 +69,10 @@ def first_visit() -> None:
     load_preset(key)
     if shared["program"]:
         ss["program"] = shared["program"]
+    try:        # values in the link override the program's defaults
+        ss.update({f"indefault:{n}": i.default for n, i in gc.parse(ss["program"]).inputs.items()})
+    except gc.ProgramError:
+        pass
     for name, v in shared["inputs"].items():
         ss[f"in:{name}"] = v
     for name, m in shared["modes"].items():
@@ -83,10 +88,33 @@ def first_visit() -> None:
     ss["ready"] = True
 
 
+# Streamlit forgets a page's widget values when another page runs; keep our own copy so
+# that a visit to a lesson does not wipe the program someone typed.
+_KEPT = ("program", "preset", "targets", "watch", "dtype", "expand", "compare",
+         "presentation")
+_KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
+
+
+def restore_widgets() -> None:
+    ss = st.session_state
+    for k, v in ss.get("_kept", {}).items():
+        if k not in ss:
+            ss[k] = v
+
+
+def keep_widgets() -> None:
+    ss = st.session_state
+    ss["_kept"] = {k: ss[k] for k in list(ss.keys())
+                   if k in _KEPT or str(k).startswith(_KEPT_PREFIXES)}
+
+
 if not st.session_state.get("ready"):
     first_visit()
+restore_widgets()
 ss = st.session_state
+ss.setdefault("presentation", ss.get("presentation_on", False))
 presenting = bool(ss.get("presentation"))
+ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -119,15 +147,7 @@ with st.sidebar:
     st.caption("Keys on the graph: → ← step, Space play/pause, Home/End first/last.")
 
 if presenting:
-    st.markdown("""<style>
-      .stMarkdown p, .stMarkdown li, label p, .stCaption p, button p { font-size: 1.3rem !important; }
-      h1 { font-size: 2.2rem !important; }
-      .block-container { padding-top: 2.5rem !important; max-width: 100% !important; }
-      textarea { font-size: 1.25rem !important; line-height: 1.5 !important; }
-      [data-testid="stMetricValue"] div { font-size: 3.2rem !important; }
-      [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
-      [data-testid="stDataFrame"] { font-size: 1.2rem; }
-    </style>""", unsafe_allow_html=True)
+    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
 
 st.title("Computational Graph Explorer")
 if not presenting:
@@ -161,8 +181,9 @@ def controls():
         new_watch = []
         for i, (name, inp) in enumerate(prog.inputs.items()):
             with cols[i % len(cols)]:
-                key = f"in:{name}"
-                ss.setdefault(key, inp.default)
+                key, dkey = f"in:{name}", f"indefault:{name}"
+                if ss.get(dkey) != inp.default or key not in ss:
+                    ss[key] = ss[dkey] = inp.default  # new input, or the text changed its default
                 inputs[name] = st.number_input(
                     f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
                     key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9)
@@ -361,6 +382,8 @@ if ex.ok:
         "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
         "expand": ss.get("expand", False), "presentation": presenting,
         "preset": ss["preset"]}))
+
+keep_widgets()
 
 if not presenting:
     st.divider()

@@ -16,6 +16,7 @@ from .language import (BUILTINS, LIMITS, Function, Input, Program, ProgramError,
                        set_input_kind)
 from .layout import layered_layout
 from .report import event_rows, explain_gradient, fmt, gradient_rows
+from .style import PRESENTATION_CSS
 from .tracer import BackwardEvent, Trace, hessian, trace
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
     "PRESETS", "Preset", "preset",
     "backward_figure", "PALETTE", "layered_layout",
     "event_rows", "gradient_rows", "explain_gradient", "fmt",
-    "to_tensorflow", "explore", "Exploration", "state",
+    "to_tensorflow", "explore", "Exploration", "state", "PRESENTATION_CSS",
 ]
 # Modules added by later work register their public names below, one block each.
 

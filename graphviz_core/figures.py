@@ -404,8 +404,11 @@ def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
     a = trace.graph.nodes[e.node]
     who = a["label"] if a["kind"] != "op" else a["op"]
     mode = "custom rule" if e.mode == "custom" else "TensorFlow"
+    real = [k for k, src in enumerate(a["inputs"]) if trace.graph.nodes[src]["kind"] != "literal"]
+    local = tuple(e.local[k] for k in real)
+    down = tuple(e.downstream[k] for k in real)
     return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode}) — upstream "
-            f"{fmt(e.upstream, 5)} × local {fmt(e.local, 5)} → downstream {fmt(e.downstream, 5)}")
+            f"{fmt(e.upstream, 5)} × local {fmt(local, 5)} → downstream {fmt(down, 5)}")
 
 
 class _Sizes:

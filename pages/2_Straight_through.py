@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import graphviz_core as gc
 from graphviz_core import lessons, preset
 from graphviz_core.report import fmt
 
@@ -28,14 +29,11 @@ def bad_step_at(x, presentation):
 
 
 with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="st_presentation")
+    presentation = st.toggle("Presentation mode (large type)", key="st_presentation",
+                             value=st.session_state.get("presentation_on", False))
+st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
-    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; } "
-                "h1, h1 span { font-size: 3rem !important; } "
-                "h2, h2 span { font-size: 2.3rem !important; } "
-                "h3, h3 span { font-size: 1.8rem !important; } "
-                "h4, h4 span { font-size: 1.5rem !important; }"
-                "</style>", unsafe_allow_html=True)
+    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
 
 st.title("Straight-through estimators")
 st.caption("Seed 000. TensorFlow differentiates ordinary steps perfectly. A step that picks "

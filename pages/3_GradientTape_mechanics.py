@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import graphviz_core as gc
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -25,14 +26,11 @@ def fd_figure(w1, w2, eps, wrt, presentation):
 
 
 with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="tape_presentation")
+    presentation = st.toggle("Presentation mode (large type)", key="tape_presentation",
+                             value=st.session_state.get("presentation_on", False))
+st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
-    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; } "
-                "h1, h1 span { font-size: 3rem !important; } "
-                "h2, h2 span { font-size: 2.3rem !important; } "
-                "h3, h3 span { font-size: 1.8rem !important; } "
-                "h4, h4 span { font-size: 1.5rem !important; }"
-                "</style>", unsafe_allow_html=True)
+    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
 
 st.title("GradientTape mechanics")
 st.caption("Seed 002. One small function, f(w1, w2) = 3·w1² + 2·w1·w2, and the rules of "

@@ -129,3 +129,13 @@ def test_variable_constant_switch_rewrites_the_line():
     at.segmented_control(key="kind:c1:constant").set_value("variable").run()
     assert "c1 = Variable(5.0)" in at.text_area(key="program").value
     assert list(metrics(at).values()) == ["36", "None"]
+
+
+def test_visiting_a_lesson_keeps_the_typed_program():
+    at = app()
+    at.text_area(key="program").set_value("x = 3.0\ny = x * x").run()
+    at.switch_page("pages/1_Chain_rule.py").run()
+    assert not at.exception
+    at.switch_page("app.py").run()
+    assert at.text_area(key="program").value == "x = 3.0\ny = x * x"
+    assert list(metrics(at).values()) == ["6"]

@@ -1,0 +1,20 @@
+"""Page styling shared by the Explorer and the lessons (plain CSS text; no streamlit here).
+
+Presentation mode is for a projector at the back of a lecture hall: large type everywhere,
+the graph first. Streamlit 1.67 wraps heading text in a span, hence ``h1, h1 span``.
+"""
+from __future__ import annotations
+
+__all__ = ["PRESENTATION_CSS"]
+
+PRESENTATION_CSS = """<style>
+  .stMarkdown p, .stMarkdown li, label p, .stCaption p, button p,
+  [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.3rem !important; }
+  h1, h1 span { font-size: 2.4rem !important; }
+  h2, h2 span { font-size: 2rem !important; }
+  h3, h3 span { font-size: 1.7rem !important; }
+  .block-container { padding-top: 2.5rem !important; max-width: 100% !important; }
+  textarea { font-size: 1.25rem !important; line-height: 1.5 !important; }
+  [data-testid="stMetricValue"] div { font-size: 3.2rem !important; }
+  [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+</style>"""
