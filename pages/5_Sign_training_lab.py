@@ -119,7 +119,8 @@ with controls:
         if modes["differentiable_sign"] == "automatic":
             st.code("backward: TensorFlow's gradient of sign (0)", language=None)
         else:
-            st.code(f"grad differentiable_sign(x, upstream) =\n    {rule_shown}", language=None)
+            st.code(f"grad differentiable_sign(x, upstream) =\n    {rule_shown}", language=None,
+                    wrap_lines=True)
     except gc.ProgramError as e:
         prog, modes, error = None, None, e
         st.error(f"Line {e.line}, column {e.column}: {e.message}"
@@ -143,6 +144,7 @@ with chart_col:
     drawn = False
     if run_clicked and prog is not None:
         run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
+        ss["tl_inspect"] = run["id"]           # inspected next, even if it is stopped
         stop_slot.button("■ Stop", key="tl_stop", width="stretch",
                          help="Stops training; the steps done so far are kept")
         try:
@@ -157,7 +159,6 @@ with chart_col:
                                         config=CHART)
                 drawn = True
             run["status"] = "done"
-            ss["tl_inspect"] = run["id"]
         except ValueError as e:             # a setting the core refuses: say so, keep going
             ss["tl_runs"].remove(run)
             st.error(str(e))
