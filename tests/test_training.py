@@ -255,6 +255,22 @@ def test_program_with_a_conditional_trains_eagerly():
         gc.train(prog, "x", "y2", compiled=True)
 
 
+def test_user_rule_with_a_condition_trains_eagerly():
+    prog, modes = gc.sign_program("custom", rule="upstream if x < 0 else 0")
+    assert prog.has_conditionals
+    recs = list(gc.train(prog, "x", "loss", modes=modes, steps=20))   # no compiled= needed
+    assert recs[0].gradients["x"] == -2.0 and recs[-1].params["x"] > 0
+
+
+def test_sgd_stops_just_past_zero():
+    """No momentum: once the loss is 0 the gradient is 0 and x stays where it is."""
+    prog, modes = gc.sign_program("sigmoid")
+    recs = list(gc.train(prog, "x", "loss", modes=modes, optimizer="sgd", steps=100))
+    crossing = next(r.step for r in recs if r.params["x"] > 0)
+    assert 0 < recs[-1].params["x"] < 0.05
+    assert {r.params["x"] for r in recs[crossing:]} == {recs[-1].params["x"]}
+
+
 def test_branch_change_during_eager_training():
     """Above 5 the custom rule is 2x: the branch is decided afresh every step."""
     prog = gc.parse(gc.preset("bad_step").source)
