@@ -15,6 +15,7 @@ do not share anything.
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -23,6 +24,12 @@ import tensorflow as tf
 from . import graph as g
 from .language import (Call, Compare, Cond, LIMITS, Logic, NoGrad, Num, Op, Program,
                        ProgramError, Ref)
+
+# TensorFlow's import leaves ~350,000 objects that live as long as the process. Streamlit runs
+# a full garbage collection after every script run (and keras.backend.clear_session, which it
+# also calls, another): moved to the permanent generation they are no longer walked each time
+# (measured: ~240 ms -> ~15 ms a collection). Only the collector's bookkeeping changes.
+gc.freeze()
 
 __all__ = ["trace", "hessian", "BackwardEvent", "Trace", "resolve", "Settings", "TF_OPS",
            "OP_LABELS"]
