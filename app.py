@@ -333,7 +333,12 @@ def train_tab(ex) -> None:
     optimizer = c3.selectbox("Optimizer", list(gc.OPTIMIZERS), key="train:opt")
     lr = c4.number_input("Learning rate", value=0.1, min_value=1e-6, max_value=100.0,
                          format="%g", key="train:lr")
-    steps = st.slider("Steps", 10, gc.LIMITS["steps"], 100, step=10, key="train:steps")
+    # a program that branches on a value trains eagerly (no tf.function): keep runs short
+    most = 1000 if prog.has_conditionals else gc.LIMITS["steps"]
+    steps = st.slider("Steps", 10, most, 100, step=10, key="train:steps",
+                      help="Programs with 'a if cond else b' train step by step in Python, "
+                           "so they are limited to 1,000 steps here." if prog.has_conditionals
+                      else None)
     if not st.button("Train", key="train:run", type="primary", disabled=not params):
         return
     chart, bar = st.empty(), st.progress(0.0)
