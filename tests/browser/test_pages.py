@@ -1,0 +1,117 @@
+"""Every page of the app in a real browser: it loads without an exception box, and a
+screenshot of it (1920x1080, and the whole length) lands in test-artifacts/screenshots/.
+
+Pages are found by globbing ``pages/*.py`` when the tests are collected, so a lesson page
+added later is covered without touching this file.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAINING_PAGE = ROOT / "pages" / "5_Sign_training_lab.py"
+
+
+def url_path(script: Path) -> str:
+    """The URL path Streamlit serves a ``pages/`` script under: 1_Chain_rule.py -> Chain_rule."""
+    try:
+        from streamlit.source_util import page_icon_and_name
+        return page_icon_and_name(script)[1]
+    except ImportError:    # the same rule, should Streamlit move the helper
+        m = re.fullmatch(r"([0-9]*)[_ -]*(.*)\.py", script.name)
+        return re.sub(r"[_ ]+", "_", m.group(2)).strip() or m.group(1)
+
+
+PAGES = [pytest.param("", "explorer", id="explorer")] + [
+    pytest.param(url_path(p), f"page-{p.stem}", id=p.stem)
+    for p in sorted((ROOT / "pages").glob("*.py"))]
+
+
+@pytest.mark.parametrize("path, shot", PAGES)
+def test_page_loads_without_an_exception(app, path, shot):
+    page = app.goto(path)
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert page.locator('[data-testid="stMain"] h1').count() >= 1, "the page has no title"
+    assert urlsplit(page.url).path.strip("/") == path, f"{path} was not served: {page.url}"
+    # every plotly figure on the page has drawn
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    for i in range(charts.count()):
+        charts.nth(i).locator(".main-svg").first.wait_for(state="attached")
+    app.screenshot(shot)
+    app.screenshot(f"{shot}-full", full=True)
+    assert app.errors() == [], f"JavaScript errors on {path or 'the Explorer'}: {app.errors()}"
+
+
+# ---------------------------------------------------------------------------- the training lab
+
+# What the training chart draws, read every animation frame while the page trains: for each
+# run, the points of its curve in each of the four panels and the last value.
+_RECORD_CURVES = """
+() => {
+  window.__curves = [];
+  const read = () => {
+    const runs = {};
+    for (const gd of document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')) {
+      for (const t of gd.data || []) {
+        if (!/^#\\d+/.test(String(t.name)) || !t.x) continue;
+        const run = String(t.name).match(/^#\\d+/)[0];
+        const ys = t.y || [];
+        (runs[run] = runs[run] || {})[t.yaxis || 'y'] = {n: t.x.length, last: ys[ys.length - 1]};
+      }
+    }
+    const bar = document.querySelector('[data-testid="stProgress"]');
+    return {runs, progress: bar ? bar.innerText : null};
+  };
+  const tick = () => {
+    const s = read(), prev = window.__curves[window.__curves.length - 1];
+    if (!prev || JSON.stringify(prev) !== JSON.stringify(s)) window.__curves.push(s);
+    window.__curveTimer = requestAnimationFrame(tick);
+  };
+  tick();
+}
+"""
+
+
+@pytest.mark.skipif(not TRAINING_PAGE.exists(), reason=f"{TRAINING_PAGE.name} not written yet")
+def test_training_curves_grow_live_and_end_at_the_seed_result(app):
+    page = app.goto(url_path(TRAINING_PAGE))
+    with app.rerun():
+        page.get_by_role("button", name="Clear runs").click()
+    assert page.get_by_text("No runs yet").is_visible()
+    # the seed's run: the sigmoid rule, Adam 0.1, 100 steps from x = -1
+    chosen = page.locator('[data-testid="stRadio"]', has_text="Gradient of sign") \
+                 .locator('[data-testid="stRadioOption"][data-selected="true"]').inner_text()
+    assert chosen.lower().startswith("sigmoid"), chosen
+    for name, value in (("Start x", "-1"), ("Learning rate", "0.1"), ("Steps", "100")):
+        assert page.get_by_role("spinbutton", name=name).input_value() == value, name
+
+    page.evaluate(_RECORD_CURVES)
+    with app.rerun(timeout=120_000):
+        page.get_by_role("button", name="▶ Run").click()
+    page.wait_for_function("""() => window.__curves.some(s => Object.values(s.runs)
+                                      .some(r => r.y2 && r.y2.n === 100))""")
+    samples = page.evaluate("cancelAnimationFrame(window.__curveTimer), window.__curves")
+    runs = {run for s in samples for run in s["runs"]}
+    assert len(runs) == 1, f"expected only the new run on the chart: {runs}"
+    run = runs.pop()
+    points = [s["runs"][run]["y2"]["n"] for s in samples if run in s["runs"]]
+    assert points == sorted(points), f"the curve shrank while training: {points}"
+    assert any(0 < n < 100 for n in points), \
+        f"the curves did not grow while training ran, only {sorted(set(points))} points seen"
+    assert any(s["progress"] for s in samples), "no progress bar while training ran"
+
+    final = samples[-1]["runs"][run]
+    assert final["y2"]["n"] == 100
+    assert final["y2"]["last"] == pytest.approx(0.99, abs=0.01)      # x, seed 003: 0.990...
+    assert final["y3"]["last"] == 1                                  # sign(x)
+    assert final["y"]["last"] == 0                                   # the loss
+    assert page.locator('[data-testid="stException"]').count() == 0
+    app.screenshot("page-5_Sign_training_lab-trained")
+    assert app.errors() == []
