@@ -34,7 +34,8 @@ from . import lessons  # noqa: E402
 from .lessons import *  # noqa: E402,F401,F403 - every name in lessons.__all__
 __all__ += ["lessons", *lessons.__all__]
 from .training import (OPTIMIZERS, SURROGATES, StepRecord, Surrogate,  # noqa: E402
-                       sign_program, step_rows, train, train_chunks, training_figure)
+                       Trainer, sign_program, step_rows, train, train_chunks,
+                       training_figure)
 
-__all__ += ["train", "train_chunks", "StepRecord", "training_figure", "step_rows",
+__all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure", "step_rows",
             "OPTIMIZERS", "SURROGATES", "Surrogate", "sign_program"]

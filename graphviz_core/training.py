@@ -12,9 +12,12 @@ for every step of any program, computed by real TensorFlow:
 Speed: the step runs inside one ``tf.function`` holding a ``tf.while_loop``, so one call of
 the compiled function trains a whole *chunk* of steps and returns them as one tensor. Chunks
 are short at first and grow (aiming at about a quarter of a second each) so that a page can
-draw while training runs (:func:`train_chunks`). The compiled function is traced once per
-:func:`train` call (the chunk length is a tensor argument) and is not shared between calls:
-nothing is kept at module level.
+draw while training runs (:func:`train_chunks`). The chunk length is a tensor argument, so
+the compiled function is traced once per :class:`Trainer`: a :func:`train` call builds one
+and pays for that trace (a tenth of a second or more, more than 100 steps take); a caller
+that trains the same configuration again keeps a :class:`Trainer` and calls
+:meth:`Trainer.run`, which resets the variables and the optimizer and traces nothing. The
+Trainer is the caller's handle: nothing is kept at module level or shared between callers.
 
 Eager fallback: a program whose forward pass branches in Python on a value
 (``a if x > 0 else b``, :attr:`Program.has_conditionals`) decides the branch with ``bool()`` of
@@ -30,6 +33,7 @@ its record gradient is ``None``.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -42,8 +46,8 @@ from .figures import PALETTE
 from .language import LIMITS, Program, ProgramError, parse
 from .tracer import _DTYPES, _Run, resolve
 
-__all__ = ["StepRecord", "train", "train_chunks", "OPTIMIZERS", "Surrogate", "SURROGATES",
-           "sign_program", "training_figure", "step_rows", "RUN_COLORS"]
+__all__ = ["StepRecord", "Trainer", "train", "train_chunks", "OPTIMIZERS", "Surrogate",
+           "SURROGATES", "sign_program", "training_figure", "step_rows", "RUN_COLORS"]
 
 # Keras optimizer classes by the names the page offers (all take ``learning_rate``).
 OPTIMIZERS = MappingProxyType({
@@ -85,6 +89,10 @@ def train(prog: Program, params, target, inputs=None, modes=None, optimizer: str
     steps per compiled call (default: growing chunks). Arguments are checked before this
     returns; a bad one raises ``ValueError`` (``ProgramError`` for program text).
 
+    Each call builds a new :class:`Trainer` and runs it once, so it pays for the variables,
+    the optimizer and tracing the compiled step (a tenth of a second or more). To train the
+    same configuration again, keep a :class:`Trainer` and call :meth:`Trainer.run`.
+
     >>> import graphviz_core as gc
     >>> prog = gc.parse(gc.preset("sign_train").source)
     >>> recs = list(gc.train(prog, ["x"], "loss", steps=100))
@@ -109,34 +117,251 @@ def train_chunks(prog: Program, params, target, inputs=None, modes=None,
     >>> [len(c) for c in train_chunks(prog, "x", "loss", steps=25, chunk=10)]
     [10, 10, 5]
     """
-    plan = _plan(prog, params, target, inputs, modes, optimizer, learning_rate, steps, dtype,
-                 compiled, chunk)
-    return _chunks(plan)
+    spec = _spec(prog, params, target, modes, optimizer, learning_rate, dtype, compiled)
+    run = _run_args(spec, inputs, steps, None, chunk)     # every argument before TensorFlow
+    return Trainer._from_spec(spec)._start(run)
+
+
+class Trainer:
+    """A training configuration, built once and run many times without tracing again.
+
+    ``Trainer(prog, params, target, modes, optimizer, learning_rate, dtype)`` takes the
+    arguments of :func:`train` that fix the compiled step, checks them (``ValueError``, or
+    ``ProgramError`` for program text) and creates the variables, the Keras optimizer and the
+    ``tf.function``. :meth:`run` and :meth:`run_chunks` take the rest (start ``inputs``,
+    ``steps``; ``learning_rate`` and ``chunk`` as keywords) and yield what :func:`train` and
+    :func:`train_chunks` would, record for record: every run first puts the inputs back to
+    their start values and the optimizer back to its state when new (iterations 0, moments
+    at their initial values, the learning rate of the run). The compiled step is traced by
+    the first run only; start values and the learning rate live in variables, so changing
+    them does not trace again.
+
+    A Trainer is an explicit handle, not a cache: the caller keeps it (a page keeps one per
+    configuration in its session) and nothing is shared between Trainers, so separate
+    Trainers run in separate threads at once. One Trainer trains one run at a time: a new
+    run resets the variables, and the iterator of an earlier, unfinished run then raises
+    ``RuntimeError`` rather than yield steps that mix two runs.
+
+    >>> import graphviz_core as gc
+    >>> prog = gc.parse(gc.preset("sign_train").source)
+    >>> trainer = gc.Trainer(prog, ["x"], "loss", optimizer="adam", learning_rate=0.1)
+    >>> first = list(trainer.run(steps=100))
+    >>> again = list(trainer.run(steps=100))          # the compiled step is reused
+    >>> again == first == list(gc.train(prog, ["x"], "loss", steps=100)), trainer.traces
+    (True, 1)
+    >>> r = next(iter(trainer.run({"x": 2.5}, steps=1, learning_rate=0.5)))
+    >>> r.values["x"], r.loss, trainer.traces
+    (2.5, 0.0, 1)
+    """
+
+    def __init__(self, prog: Program, params, target, modes=None, optimizer: str = "adam",
+                 learning_rate: float = 0.1, dtype: str = "float32", *,
+                 compiled: bool | None = None):
+        self._setup(_spec(prog, params, target, modes, optimizer, learning_rate, dtype,
+                          compiled))
+
+    @classmethod
+    def _from_spec(cls, spec: _Spec) -> Trainer:
+        self = cls.__new__(cls)
+        self._setup(spec)
+        return self
+
+    def _setup(self, spec: _Spec):
+        self._spec = spec
+        dt = _DTYPES[spec.dtype]
+        prog = spec.prog
+        # Every input is a variable, so that each run can assign its start value (a constant
+        # baked into the graph would need a new trace). Only the parameters are trainable and
+        # watched; the others are read like constants.
+        self._sources = {name: tf.Variable(inp.default, dtype=dt, name=name,
+                                           trainable=name in spec.params)
+                         for name, inp in prog.inputs.items()}
+        self._variables = [self._sources[p] for p in spec.params]
+        cls = getattr(tf.keras.optimizers, OPTIMIZERS[spec.optimizer])
+        self._optimizer = cls(learning_rate=spec.learning_rate)
+        # Built up front, so that a step whose gradient is None for some parameter can
+        # update only the others, and so that its state when new can be noted: zeros for
+        # most, but Adagrad's accumulators start at 0.1 and Nadam's momentum product at 1.
+        self._optimizer.build(self._variables)
+        self._fresh = [(v, v.numpy()) for v in self._optimizer.variables]
+        self._run = _Run(prog, spec.modes, dt, record=False)
+        self._names = list(prog.inputs) + list(prog.assignments)
+        self._none_mask: tuple | None = None     # compiled path: which gradients are None
+        self._fn = self._compile() if spec.compiled else None
+        self._lock = threading.Lock()
+        self._generation = 0
+
+    # -- what it was built for ---------------------------------------------------
+    prog = property(lambda self: self._spec.prog)
+    params = property(lambda self: self._spec.params)
+    targets = property(lambda self: self._spec.targets)
+    modes = property(lambda self: dict(self._spec.modes))
+    optimizer = property(lambda self: self._spec.optimizer)
+    learning_rate = property(lambda self: self._spec.learning_rate)
+    dtype = property(lambda self: self._spec.dtype)
+    compiled = property(lambda self: self._spec.compiled)
+
+    @property
+    def traces(self) -> int:
+        """How often the compiled step was traced: 0 before the first run, then 1."""
+        return self._fn.experimental_get_tracing_count() if self._fn is not None else 0
+
+    def __repr__(self):
+        s = self._spec
+        return (f"Trainer(params={list(s.params)}, targets={list(s.targets)}, "
+                f"optimizer={s.optimizer!r}, learning_rate={s.learning_rate:g}, "
+                f"dtype={s.dtype!r}, compiled={s.compiled})")
+
+    # -- runs ------------------------------------------------------------------------
+    def run(self, inputs=None, steps: int = 100, *, learning_rate: float | None = None,
+            chunk: int | None = None):
+        """Train from the start values: an iterator of :class:`StepRecord`, as :func:`train`.
+
+        ``inputs`` overrides the program's start values ({name: float}); ``learning_rate``
+        overrides the Trainer's for this run. Arguments are checked, and the variables and
+        the optimizer reset, before this returns.
+        """
+        chunks = self.run_chunks(inputs, steps, learning_rate=learning_rate, chunk=chunk)
+        return (record for records in chunks for record in records)
+
+    def run_chunks(self, inputs=None, steps: int = 100, *,
+                   learning_rate: float | None = None, chunk: int | None = None):
+        """Like :meth:`run`, but a list of records per compiled call, as :func:`train_chunks`."""
+        return self._start(_run_args(self._spec, inputs, steps, learning_rate, chunk))
+
+    def _start(self, run: _RunArgs):
+        with self._lock:
+            self._generation += 1
+            self._reset(run)
+            return self._chunks(self._generation, run)
+
+    def _reset(self, run: _RunArgs):
+        """Start values into the inputs; the optimizer as it was when new."""
+        for name, value in run.inputs.items():
+            self._sources[name].assign(value)
+        for variable, value in self._fresh:
+            variable.assign(value)
+        self._optimizer.learning_rate = run.learning_rate
+
+    def _chunks(self, generation: int, run: _RunArgs):
+        done = 0
+        size = run.chunk or _FIRST_CHUNK
+        while done < run.steps:
+            n = min(size, run.steps - done)
+            with self._lock:
+                if generation != self._generation:
+                    raise RuntimeError("a later run of this Trainer reset its variables; a "
+                                       "Trainer trains one run at a time (use one Trainer "
+                                       "per caller)")
+                traces = self.traces
+                t0 = time.perf_counter()
+                if self._fn is not None:
+                    records = self._records(done, self._fn(tf.constant(n, tf.int32)).numpy())
+                else:
+                    records = [self._eager_step(done + i) for i in range(n)]
+                seconds = time.perf_counter() - t0
+                traced = self.traces != traces
+            done += n
+            yield records
+            if run.chunk is None:
+                # A call that traced says nothing about a step's time.
+                per_step = 0.0 if traced else seconds / n
+                fit = int(_CHUNK_SECONDS / per_step) if per_step > 0 else _MAX_CHUNK
+                size = max(1, min(_MAX_CHUNK, 2 * size, fit))
+
+    # -- one step ---------------------------------------------------------------------
+    def _step(self):
+        """One step: (loss, gradients, values before, params after); gradients may hold None."""
+        spec, prog = self._spec, self._spec.prog
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(self._variables)
+            env = {n: tf.convert_to_tensor(v) for n, v in self._sources.items()}
+            for name in prog.assignments:
+                env[name] = self._run.plain(prog.expressions[name], env)
+            outs = [env[t] for t in spec.targets]
+        grads = tape.gradient(outs if len(outs) > 1 else outs[0], self._variables)
+        loss = outs[0] if len(outs) == 1 else tf.add_n(outs)
+        pairs = [(g, v) for g, v in zip(grads, self._variables) if g is not None]
+        if pairs:
+            self._optimizer.apply_gradients(pairs)
+        after = [v.read_value() for v in self._variables]
+        return loss, grads, [env[n] for n in self._names], after
+
+    # -- compiled: one tf.function call trains n steps -------------------------
+    def _compile(self):
+        dt = _DTYPES[self._spec.dtype]
+
+        def row():
+            loss, grads, values, after = self._step()
+            self._none_mask = tuple(g is None for g in grads)
+            grads = [tf.zeros([], dt) if g is None else tf.cast(g, dt) for g in grads]
+            return tf.stack([tf.cast(loss, dt)] + grads + after + values)
+
+        def chunk(n):
+            def body(i, rows):
+                return i + 1, rows.write(i, row())
+            rows = tf.TensorArray(dt, size=n)
+            _, rows = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), rows))
+            return rows.stack()
+
+        # One signature, so one trace for every chunk length and every run. Autograph is not
+        # needed (the loop is an explicit tf.while_loop) and costs tracing time.
+        return tf.function(chunk, autograph=False,
+                           input_signature=[tf.TensorSpec([], tf.int32)])
+
+    def _records(self, start: int, table) -> list:
+        p = len(self._spec.params)
+        out = []
+        for i, r in enumerate(table.tolist()):
+            grads = [None if none else g for g, none in zip(r[1:1 + p], self._none_mask)]
+            out.append(self._record(start + i, r[0], grads, r[1 + p:1 + 2 * p], r[1 + 2 * p:]))
+        return out
+
+    def _record(self, step, loss, grads, after, values) -> StepRecord:
+        params = self._spec.params
+        return StepRecord(step=step, loss=float(loss),
+                          gradients={n: None if g is None else float(g)
+                                     for n, g in zip(params, grads)},
+                          params={n: float(v) for n, v in zip(params, after)},
+                          values={n: float(v) for n, v in zip(self._names, values)})
+
+    # -- eager: one Python iteration a step -------------------------------------
+    def _eager_step(self, step: int) -> StepRecord:
+        loss, grads, values, after = self._step()
+        return self._record(step, loss.numpy(), [None if g is None else g.numpy()
+                                                  for g in grads],
+                            [a.numpy() for a in after], [v.numpy() for v in values])
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _Spec:
+    """What fixes a Trainer's compiled step (checked)."""
     prog: Program
     params: tuple
     targets: tuple
-    inputs: dict          # start value of every input
     modes: dict
     optimizer: str
     learning_rate: float
-    steps: int
     dtype: str
     compiled: bool
+
+
+@dataclass(frozen=True)
+class _RunArgs:
+    """What one run may change without tracing again (checked)."""
+    inputs: dict          # start value of every input
+    steps: int
+    learning_rate: float
     chunk: int | None
 
 
-def _plan(prog, params, target, inputs, modes, optimizer, learning_rate, steps, dtype,
-          compiled, chunk) -> _Plan:
-    """Check every argument before any TensorFlow work; raise ValueError with a clear text."""
+def _spec(prog, params, target, modes, optimizer, learning_rate, dtype, compiled) -> _Spec:
+    """Check the configuration before any TensorFlow work; raise ValueError with a clear text."""
     if isinstance(prog, str):
         prog = parse(prog)
     if not isinstance(prog, Program):
         raise ValueError("prog must be a Program (from gc.parse) or program text")
-    s = resolve(prog, inputs, modes, target, None, dtype)
+    s = resolve(prog, None, modes, target, None, dtype)
     if isinstance(params, str):
         params = (params,)
     params = tuple(params or ())
@@ -152,13 +377,19 @@ def _plan(prog, params, target, inputs, modes, optimizer, learning_rate, steps, 
     if key not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of "
                          f"{', '.join(OPTIMIZERS)}")
-    try:
-        lr = float(learning_rate)
-    except (TypeError, ValueError):
-        raise ValueError(f"the learning rate must be a number, not {learning_rate!r}") from None
-    if not (math.isfinite(lr) and 0 < lr <= LIMITS["literal"]):
-        raise ValueError(f"the learning rate must be a positive number of size at most "
-                         f"{LIMITS['literal']:g}; got {learning_rate!r}")
+    lr = _learning_rate(learning_rate)
+    if compiled is None:
+        compiled = not prog.has_conditionals
+    elif compiled and prog.has_conditionals:
+        raise ValueError("this program branches in Python on a value ('a if x > 0 else b'), "
+                         "which tf.function cannot trace; train it eagerly (compiled=False)")
+    return _Spec(prog, params, s.targets, s.modes, key, lr, s.dtype, bool(compiled))
+
+
+def _run_args(spec: _Spec, inputs, steps, learning_rate, chunk) -> _RunArgs:
+    """Check one run's arguments; raise ValueError with a clear text."""
+    values = resolve(spec.prog, inputs, spec.modes, spec.targets, None, spec.dtype).inputs
+    lr = spec.learning_rate if learning_rate is None else _learning_rate(learning_rate)
     if isinstance(steps, bool) or not isinstance(steps, int) and not (
             isinstance(steps, float) and steps.is_integer()):
         raise ValueError(f"steps must be a whole number, not {steps!r}")
@@ -168,122 +399,21 @@ def _plan(prog, params, target, inputs, modes, optimizer, learning_rate, steps, 
     if steps > LIMITS["steps"]:
         raise ValueError(f"at most {LIMITS['steps']:,} training steps are allowed; "
                          f"got {steps:,}")
-    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
+    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, int)
+                              or chunk < 1):
         raise ValueError(f"chunk must be a positive whole number, not {chunk!r}")
-    if compiled is None:
-        compiled = not prog.has_conditionals
-    elif compiled and prog.has_conditionals:
-        raise ValueError("this program branches in Python on a value ('a if x > 0 else b'), "
-                         "which tf.function cannot trace; train it eagerly (compiled=False)")
-    return _Plan(prog, params, s.targets, s.inputs, s.modes, key, lr, steps, s.dtype,
-                 bool(compiled), chunk)
+    return _RunArgs(values, steps, lr, chunk)
 
 
-class _Trainer:
-    """The variables, optimizer and step of one :func:`train` call (nothing is shared)."""
-
-    def __init__(self, plan: _Plan):
-        self.plan = plan
-        dt = _DTYPES[plan.dtype]
-        prog = plan.prog
-        # A parameter is always a Variable; other inputs keep the kind the program gave them.
-        self.sources = {
-            name: tf.Variable(plan.inputs[name], dtype=dt, name=name,
-                              trainable=name in plan.params)
-            if name in plan.params or inp.kind == "variable"
-            else tf.constant(plan.inputs[name], dt)
-            for name, inp in prog.inputs.items()}
-        self.variables = [self.sources[p] for p in plan.params]
-        cls = getattr(tf.keras.optimizers, OPTIMIZERS[plan.optimizer])
-        self.optimizer = cls(learning_rate=plan.learning_rate)
-        # Built up front, so that a step whose gradient is None for some parameter can
-        # update only the others.
-        self.optimizer.build(self.variables)
-        self.run = _Run(prog, plan.modes, dt, record=False)
-        self.names = list(prog.inputs) + list(prog.assignments)
-        self.none_mask: tuple | None = None     # compiled path: which gradients are None
-
-    def step(self):
-        """One step: (loss, gradients, values before, params after); gradients may hold None."""
-        plan, prog = self.plan, self.plan.prog
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(self.variables)
-            env = {n: tf.convert_to_tensor(v) for n, v in self.sources.items()}
-            for name in prog.assignments:
-                env[name] = self.run.plain(prog.expressions[name], env)
-            outs = [env[t] for t in plan.targets]
-        grads = tape.gradient(outs if len(outs) > 1 else outs[0], self.variables)
-        loss = outs[0] if len(outs) == 1 else tf.add_n(outs)
-        pairs = [(g, v) for g, v in zip(grads, self.variables) if g is not None]
-        if pairs:
-            self.optimizer.apply_gradients(pairs)
-        after = [v.read_value() for v in self.variables]
-        return loss, grads, [env[n] for n in self.names], after
-
-    # -- compiled: one tf.function call trains n steps -------------------------
-    def compile(self):
-        dt = _DTYPES[self.plan.dtype]
-
-        def row():
-            loss, grads, values, after = self.step()
-            self.none_mask = tuple(g is None for g in grads)
-            grads = [tf.zeros([], dt) if g is None else tf.cast(g, dt) for g in grads]
-            return tf.stack([tf.cast(loss, dt)] + grads + after + values)
-
-        def chunk(n):
-            def body(i, rows):
-                return i + 1, rows.write(i, row())
-            rows = tf.TensorArray(dt, size=n)
-            _, rows = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), rows))
-            return rows.stack()
-
-        # autograph is not needed (the loop is an explicit tf.while_loop) and costs tracing time
-        return tf.function(chunk, autograph=False)
-
-    def records(self, start: int, table) -> list:
-        p = len(self.plan.params)
-        out = []
-        for i, r in enumerate(table.tolist()):
-            grads = [None if none else g for g, none in zip(r[1:1 + p], self.none_mask)]
-            out.append(self._record(start + i, r[0], grads, r[1 + p:1 + 2 * p], r[1 + 2 * p:]))
-        return out
-
-    def _record(self, step, loss, grads, after, values) -> StepRecord:
-        params = self.plan.params
-        return StepRecord(step=step, loss=float(loss),
-                          gradients={n: None if g is None else float(g)
-                                     for n, g in zip(params, grads)},
-                          params={n: float(v) for n, v in zip(params, after)},
-                          values={n: float(v) for n, v in zip(self.names, values)})
-
-    # -- eager: one Python iteration a step -------------------------------------
-    def eager_step(self, step: int) -> StepRecord:
-        loss, grads, values, after = self.step()
-        return self._record(step, loss.numpy(), [None if g is None else g.numpy()
-                                                  for g in grads],
-                            [a.numpy() for a in after], [v.numpy() for v in values])
-
-
-def _chunks(plan: _Plan):
-    trainer = _Trainer(plan)
-    fn = trainer.compile() if plan.compiled else None
-    done = 0
-    size = plan.chunk or _FIRST_CHUNK
-    while done < plan.steps:
-        n = min(size, plan.steps - done)
-        t0 = time.perf_counter()
-        if fn is not None:
-            records = trainer.records(done, fn(tf.constant(n)).numpy())
-        else:
-            records = [trainer.eager_step(done + i) for i in range(n)]
-        seconds = time.perf_counter() - t0
-        done += n
-        yield records
-        if plan.chunk is None:
-            # The first compiled call also traces: its time says nothing about a step's.
-            per_step = seconds / n if done > n or fn is None else 0.0
-            fit = int(_CHUNK_SECONDS / per_step) if per_step > 0 else _MAX_CHUNK
-            size = max(1, min(_MAX_CHUNK, 2 * size, fit))
+def _learning_rate(value) -> float:
+    try:
+        lr = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"the learning rate must be a number, not {value!r}") from None
+    if not (math.isfinite(lr) and 0 < lr <= LIMITS["literal"]):
+        raise ValueError(f"the learning rate must be a positive number of size at most "
+                         f"{LIMITS['literal']:g}; got {value!r}")
+    return lr
 
 
 # ---------------------------------------------------------------------------- surrogates

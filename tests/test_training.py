@@ -350,3 +350,146 @@ def test_training_figure_draws_gaps_for_none_and_nan():
     fig = gc.training_figure([("run", recs)])
     assert list(fig.data[3].y) == [None, None, None]        # d y / d b is None
     assert gc.training_figure([]).data == ()
+
+
+# ---------------------------------------------------------------------------- a reused Trainer
+def _sign():
+    return gc.parse(gc.preset("sign_train").source)
+
+
+def test_reused_trainer_gives_the_records_of_a_fresh_train():
+    prog = _sign()
+    fresh = list(gc.train(prog, ["x"], "loss", optimizer="adam", learning_rate=0.1, steps=100))
+    trainer = gc.Trainer(prog, ["x"], "loss", optimizer="adam", learning_rate=0.1)
+    assert trainer.traces == 0                                # nothing traced until a run
+    assert list(trainer.run(steps=100)) == fresh
+    assert list(trainer.run(steps=100)) == fresh              # the second run: same floats
+    # another start value in between, then the first again: nothing of a run carries over
+    other = list(trainer.run({"x": -2.0}, steps=100))
+    assert other == list(gc.train(prog, ["x"], "loss", inputs={"x": -2.0}, steps=100))
+    assert other[0].values["x"] == -2.0 and other != fresh
+    assert list(trainer.run(steps=100)) == fresh
+    assert trainer.traces == 1                                # traced by the first run only
+
+
+def test_second_run_starts_with_a_fresh_optimizer():
+    """Adam's first step has size lr whatever the gradient; with its moments and iteration
+    count left over from the last run, step 0 would move x by something else."""
+    trainer = gc.Trainer(_sign(), "x", "loss")
+    first = list(trainer.run(steps=50))
+    second = list(trainer.run(steps=50))
+    assert second[0] == first[0]
+    assert second[0].params["x"] == approx(-0.90000147, rel=0, abs=1e-7)
+    assert second[1] == first[1]
+    assert second == first
+
+
+@pytest.mark.parametrize("optimizer", list(gc.OPTIMIZERS))
+def test_reused_trainer_matches_fresh_for_every_optimizer(optimizer):
+    # Adagrad's accumulators start at 0.1 and Nadam's momentum product at 1: the reset puts
+    # back each optimizer variable's value when new, not zeros.
+    prog = gc.parse(_SMALL)
+    kw = dict(optimizer=optimizer, learning_rate=0.05)
+    trainer = gc.Trainer(prog, ["w", "v"], "y", **kw)
+    fresh = list(gc.train(prog, ["w", "v"], "y", steps=30, **kw))
+    moved = list(gc.train(prog, ["w", "v"], "y", inputs={"c": 5.0, "w": 1.0}, steps=30, **kw))
+    assert list(trainer.run(steps=30)) == fresh
+    assert list(trainer.run({"c": 5.0, "w": 1.0}, steps=30)) == moved   # a constant input too
+    assert list(trainer.run(steps=30)) == fresh
+    assert trainer.traces == 1
+
+
+def test_learning_rate_changes_without_tracing_again():
+    prog = _sign()
+    trainer = gc.Trainer(prog, "x", "loss", optimizer="sgd", learning_rate=0.1)
+    fast = list(trainer.run(steps=40, learning_rate=0.5))
+    assert fast == list(gc.train(prog, "x", "loss", optimizer="sgd", learning_rate=0.5,
+                                 steps=40))
+    assert list(trainer.run(steps=40)) == list(gc.train(prog, "x", "loss", optimizer="sgd",
+                                                        learning_rate=0.1, steps=40))
+    assert trainer.traces == 1 and trainer.learning_rate == 0.1
+
+
+def test_reused_trainer_chunks():
+    prog = _sign()
+    trainer = gc.Trainer(prog, "x", "loss")
+    assert [len(c) for c in trainer.run_chunks(steps=25, chunk=10)] == [10, 10, 5]
+    chunks = list(trainer.run_chunks(steps=300))
+    assert [r for c in chunks for r in c] == list(gc.train(prog, "x", "loss", steps=300))
+    assert len(chunks[0]) == 10 and len(chunks) > 1
+
+
+def test_reused_eager_trainer():
+    prog = gc.parse(gc.preset("bad_step").source)           # branches on a value: eager
+    trainer = gc.Trainer(prog, "x", "y2", optimizer="sgd", learning_rate=0.5)
+    assert not trainer.compiled
+    first = list(trainer.run(steps=3))
+    assert [r.params["x"] for r in first] == [-0.5, -3.0, -5.5]
+    assert list(trainer.run(steps=3)) == first and trainer.traces == 0
+
+
+def test_a_new_run_ends_the_unfinished_one():
+    """One Trainer, one run at a time: the old iterator refuses rather than mix two runs."""
+    prog = _sign()
+    trainer = gc.Trainer(prog, "x", "loss")
+    old = trainer.run_chunks(steps=30, chunk=10)
+    next(old)
+    new = trainer.run(steps=30)
+    with pytest.raises(RuntimeError, match="one run at a time"):
+        next(old)
+    assert list(new) == list(gc.train(prog, "x", "loss", steps=30))
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(params=["q"]), "'q' is not an input"),
+    (dict(target="nope"), "target 'nope'"),
+    (dict(optimizer="lbfgs"), "unknown optimizer"),
+    (dict(learning_rate=-1.0), "positive"),
+    (dict(dtype="float16"), "dtype"),
+])
+def test_trainer_refuses_a_bad_configuration(kwargs, words):
+    args = dict(params=["x"], target="loss")
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=words):
+        gc.Trainer(_sign(), **args)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(steps=gc.LIMITS["steps"] + 1), "at most 5,000 training steps"),
+    (dict(steps=0), "at least 1"),
+    (dict(inputs={"q": 1.0}), "'q' is not an input"),
+    (dict(inputs={"x": float("inf")}), "size at most"),
+    (dict(learning_rate=0.0), "positive"),
+    (dict(chunk=0), "chunk"),
+])
+def test_trainer_run_refuses_bad_arguments_at_the_call(kwargs, words):
+    trainer = gc.Trainer(_sign(), "x", "loss")
+    with pytest.raises(ValueError, match=words):
+        trainer.run(**kwargs)
+    assert list(trainer.run(steps=5)) == list(gc.train(_sign(), "x", "loss", steps=5))
+
+
+def test_threads_with_separate_trainers_do_not_interfere():
+    prog = _sign()
+    starts = [-1.0, -2.0, 0.5, -0.25]
+    expected = {s: list(gc.train(prog, "x", "loss", inputs={"x": s}, steps=60))
+                for s in starts}
+    errors, results = [], {}
+
+    def work(i):
+        try:
+            trainer = gc.Trainer(prog, "x", "loss")
+            for rnd in range(3):                             # reuse it, other starts between
+                for s in starts[i:] + starts[:i]:
+                    results[i, rnd, s] = list(trainer.run({"x": s}, steps=60, chunk=7))
+        except Exception as e:                               # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(starts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == len(starts) * 3 * len(starts)
+    for (_, _, s), recs in results.items():
+        assert recs == expected[s]
