@@ -1,9 +1,15 @@
 """Lesson 5: the sign training lab (seed 003): train x so that sign(x) = 1, live.
 
-Widgets, then the core (``gc.sign_program`` builds the program, ``gc.train_chunks`` trains it,
+Widgets, then the core (``gc.sign_program`` builds the program, a ``gc.Trainer`` trains it,
 ``gc.training_figure`` draws it), then render. Runs are kept in ``st.session_state`` so that
 several stay overlaid; the run being trained is written there chunk by chunk, so a run that
 the Stop button (or any other click) interrupts keeps the steps it had, marked "stopped".
+
+Trainers are kept in ``st.session_state`` too, one per configuration (gradient rule, optimizer),
+at most ``MAX_TRAINERS`` per session, the least recently used dropped first: the first Run of
+a configuration traces the compiled step (a tenth of a second or more), every later Run, with
+any start value or learning rate, reuses it. They are per session, never shared between
+visitors (a Trainer trains one run at a time).
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ st.set_page_config(page_title="Sign training lab · Computational Graph Explorer
                    page_icon="📈", layout="wide")
 
 MAX_RUNS = 8
+MAX_TRAINERS = 4          # compiled gc.Trainer objects kept per session
 TARGET = "loss"
 PARAM = "x"
 SUR = gc.SURROGATES
@@ -38,6 +45,21 @@ def step_view(source, x, modes, presentation):
     """The backward pass at one step: the Explorer's own call, at x before that update."""
     return gc.explore(source, inputs={PARAM: x}, modes=dict(modes), targets=[TARGET],
                       presentation=presentation)
+
+
+def trainer_for(surrogate, temperature, rule_text, optimizer, modes):
+    """This session's ``gc.Trainer`` for a configuration; start x and learning rate are given
+    to each run, so they are not part of the key (the program is built with x = 0 here)."""
+    base, _ = gc.sign_program(surrogate, start=0.0, temperature=temperature, rule=rule_text)
+    key = (base.source, tuple(sorted(modes.items())), optimizer)
+    trainers = ss.setdefault("tl_trainers", {})
+    trainer = trainers.pop(key, None)
+    if trainer is None:
+        trainer = gc.Trainer(base, [PARAM], TARGET, modes=modes, optimizer=optimizer)
+    trainers[key] = trainer                    # most recently used last
+    while len(trainers) > MAX_TRAINERS:
+        del trainers[next(iter(trainers))]     # the least recently used
+    return trainer
 
 
 def new_run(surrogate, rule_text, optimizer, lr, start, steps, prog, modes, records=None):
@@ -148,8 +170,8 @@ with chart_col:
         stop_slot.button("■ Stop", key="tl_stop", width="stretch",
                          help="Stops training; the steps done so far are kept")
         try:
-            chunks = gc.train_chunks(prog, [PARAM], TARGET, modes=modes, optimizer=optimizer,
-                                     learning_rate=lr, steps=int(steps))
+            trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
+            chunks = trainer.run_chunks({PARAM: start}, int(steps), learning_rate=lr)
             for k, chunk in enumerate(chunks):
                 run["records"].extend(chunk)
                 done = len(run["records"])

@@ -115,3 +115,44 @@ def test_interrupted_run_is_kept_as_stopped():
     assert at.session_state["tl_runs"][-1]["status"] == "stopped"
     assert any("#9 partial was stopped at step 12 of 100" in c.value for c in at.caption)
     assert "#9 partial (stopped)" in curves(charts(at)[0])
+
+
+def test_run_again_reuses_the_sessions_trainer():
+    """The first Run of a configuration builds (and traces) a gc.Trainer kept in the session;
+    Run again, with another start or learning rate, reuses it: same records as a fresh run."""
+    import graphviz_core as gc
+
+    at = ok(AppTest.from_file(PAGE, default_timeout=120).run())
+    assert "tl_trainers" not in at.session_state      # the story is cached records, no Trainer
+    at.number_input(key="tl_steps").set_value(40)
+    ok(at.button(key="tl_run").click().run())
+    trainers = at.session_state["tl_trainers"]
+    assert len(trainers) == 1
+    trainer = next(iter(trainers.values()))
+    assert trainer.traces == 1
+    at.number_input(key="tl_start").set_value(-2.0)
+    at.number_input(key="tl_lr").set_value(0.3)
+    ok(at.button(key="tl_run").click().run())
+    assert list(at.session_state["tl_trainers"].values()) == [trainer]
+    assert trainer.traces == 1                         # not traced again
+    prog, modes = gc.sign_program("sigmoid", start=-2.0)
+    fresh = list(gc.train(prog, ["x"], "loss", modes=modes, learning_rate=0.3, steps=40))
+    assert at.session_state["tl_runs"][-1]["records"] == fresh
+    assert at.session_state["tl_runs"][-1]["label"].endswith("adam 0.3 · x₀ = -2")
+
+
+def test_at_most_four_trainers_per_session():
+    """One Trainer per configuration, at most four, the least recently used dropped first."""
+    at = ok(AppTest.from_file(PAGE, default_timeout=120).run())
+    at.number_input(key="tl_steps").set_value(5)
+    sgd = None
+    for name in ["adam", "sgd", "rmsprop", "adagrad", "adamax", "sgd", "nadam"]:
+        at.selectbox(key="tl_optimizer").set_value(name)
+        ok(at.button(key="tl_run").click().run())
+        trainers = at.session_state["tl_trainers"]
+        assert len(trainers) <= 4
+        sgd = sgd or next((t for t in trainers.values() if t.optimizer == "sgd"), None)
+    # adamax pushed out adam; sgd, used again, became the newest, so nadam pushed out rmsprop
+    assert [t.optimizer for t in trainers.values()] == ["adagrad", "adamax", "sgd", "nadam"]
+    assert [t for t in trainers.values() if t.optimizer == "sgd"] == [sgd]
+    assert len(at.session_state["tl_runs"]) == 8 and at.session_state["tl_runs"][-1]["steps"] == 5
