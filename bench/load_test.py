@@ -231,7 +231,7 @@ class Session:
             self.r.errors.append(f"x={x}: gradient {got} shown, {want} expected")
 
 
-async def run_session(url, index, n_sessions, reruns, think, rng) -> SessionResult:
+async def run_session(url, index, n_sessions, reruns, think, rng, shared=False) -> SessionResult:
     r = SessionResult()
     try:
         async with Session(url, r) as s:
@@ -242,8 +242,10 @@ async def run_session(url, index, n_sessions, reruns, think, rng) -> SessionResu
             for k in range(reruns):
                 if think:
                     await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-                # a value no other rerun uses: every student types a different number
-                x = round(0.5 + (index * reruns + k + 1) / (n_sessions * reruns + 1), 6)
+                if shared:      # the whole class types the same numbers (cache hits)
+                    x = round(0.5 + (k + 1) / (reruns + 1), 6)
+                else:           # a value no other rerun uses: every student types another
+                    x = round(0.5 + (index * reruns + k + 1) / (n_sessions * reruns + 1), 6)
                 r.reruns.append(await s.rerun(x))
                 s.check(x)
     except asyncio.TimeoutError:
@@ -263,14 +265,15 @@ def pct(values, q):
     return values[i]
 
 
-async def load_run(url, pid, sessions, reruns, think, ramp, seed=0) -> dict:
+async def load_run(url, pid, sessions, reruns, think, ramp, shared=False, seed=0) -> dict:
     """N sessions at once (started over ``ramp`` seconds); latency, errors and memory."""
     rng = random.Random(seed)
     before = rss_mb(pid)
 
     async def one(i):
         await asyncio.sleep(ramp * i / max(1, sessions))
-        return await run_session(url, i, sessions, reruns, think, random.Random(rng.random()))
+        return await run_session(url, i, sessions, reruns, think, random.Random(rng.random()),
+                                 shared)
 
     start = time.perf_counter()
     with MemorySampler(pid) as mem:
@@ -370,7 +373,7 @@ def suite(args) -> list[dict]:
                 first_load, first_rerun = asyncio.run(warm_up(srv.url))
                 time.sleep(args.ttl + 3)        # the warm-up session is gone
                 row = asyncio.run(load_run(srv.url, pid, n, args.reruns, args.think,
-                                           args.ramp))
+                                           args.ramp, args.values == "shared"))
                 time.sleep(args.ttl + 3)        # every session disconnected and dropped
                 row.update(app=app, rss_idle=idle, rss_after=rss_mb(pid),
                            ready=srv.ready_after, first_load=first_load,
@@ -398,10 +401,15 @@ def _line(r):
             f"{_mb(r.get('rss_after', r['rss_end']))} MB")
 
 
+def _kb_per_rerun(r):
+    runs = r["reruns"] + r["sessions"]          # page loads are runs too
+    return f"{r['mb_in'] * 1024 / max(1, runs):.0f}"
+
+
 def table(rows) -> str:
     head = ("| app | sessions | reruns | p50 ms | p95 ms | max ms | page load p95 ms | errors "
             "| app exceptions | RSS idle MB | RSS before MB | RSS peak MB | RSS after MB "
-            "| reruns/s |")
+            "| reruns/s | kB/rerun |")
     out = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
     for r in rows:
         out.append(
@@ -409,7 +417,7 @@ def table(rows) -> str:
             f"{_ms(r['p95'])} | {_ms(r['max'])} | {_ms(r['load_p95'])} | {len(r['errors'])} | "
             f"{len(r['exceptions'])} | {_mb(r.get('rss_idle'))} | {_mb(r['rss_before'])} | "
             f"{_mb(r['rss_peak'])} | {_mb(r.get('rss_after', r['rss_end']))} | "
-            f"{r['reruns'] / r['wall']:.1f} |")
+            f"{r['reruns'] / r['wall']:.1f} | {_kb_per_rerun(r)} |")
     return "\n".join(out)
 
 
@@ -437,18 +445,25 @@ def main(argv=None):
                     help="mean seconds between a rerun's end and the next change (0: none)")
     ap.add_argument("--ramp", type=float, default=2.0,
                     help="seconds over which the sessions open")
+    ap.add_argument("--values", choices=["unique", "shared"], default="unique",
+                    help="unique: every rerun asks for a new x (cache misses); shared: all "
+                         "sessions ask for the same sequence (cache hits after the first)")
+    ap.add_argument("--script", type=Path,
+                    help="serve this script instead of the Explorer (a variant to compare)")
     ap.add_argument("--ttl", type=int, default=10,
                     help="server.disconnectedSessionTTL for the started servers, so that "
                          "'after' is read once closed sessions are dropped")
     args = ap.parse_args(argv)
+    if args.script:
+        APPS["explorer"] = args.script.resolve()
     print(f"# load_test: sessions={args.sessions} reruns={args.reruns} think={args.think}s "
-          f"ramp={args.ramp}s cores={os.cpu_count()} python={sys.version.split()[0]}",
-          flush=True)
+          f"ramp={args.ramp}s values={args.values} cores={os.cpu_count()} "
+          f"python={sys.version.split()[0]}", flush=True)
     if args.url:
         rows = []
         for n in args.sessions:
             row = asyncio.run(load_run(args.url, args.pid, n, args.reruns, args.think,
-                                       args.ramp))
+                                       args.ramp, args.values == "shared"))
             row.update(app=args.url)
             rows.append(row)
             print(_line(row), flush=True)
