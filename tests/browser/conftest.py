@@ -73,9 +73,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, always
+
+
 def _healthy(url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+        with _NO_PROXY.open(f"{url}/_stcore/health", timeout=2) as r:
             return r.status == 200 and r.read().strip() == b"ok"
     except OSError:
         return False
