@@ -166,20 +166,6 @@ def browser():
         pw.stop()
 
 
-# Counts script runs: stApp's data-test-script-state leaves "notRunning" once per rerun
-# (the attribute Streamlit's own end-to-end tests wait on).
-_RUN_COUNTER = """
-window.__stRuns = 0;
-new MutationObserver((records) => {
-  for (const r of records) {
-    if (r.target.dataset && r.target.dataset.testid === "stApp" &&
-        r.oldValue === "notRunning" &&
-        r.target.getAttribute("data-test-script-state") !== "notRunning") window.__stRuns++;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ["data-test-script-state"]});
-"""
-
 # The app is settled: connected, its script finished, nothing stale, running or still loading
 # on screen, and the main block rendered; all of it true for IDLE_MS in a row. (The script
 # state alone is not enough: on a busy machine Streamlit reports "notRunning" seconds before
@@ -212,6 +198,7 @@ class App:
         self.base_url = base_url
         self.pages: list = []
         self._errors: dict = {}
+        self._runs: dict = {}
         self.page = self.new_page()
 
     def new_page(self):
@@ -220,8 +207,31 @@ class App:
         page.set_default_timeout(30_000)
         errors = self._errors.setdefault(id(page), [])
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("websocket", lambda ws: ws.on("framereceived", self._counter(page)))
+        self._runs[id(page)] = 0
         self.pages.append(page)
         return page
+
+    def _counter(self, page):
+        """Counts the page's finished script runs from the server's own ``script_finished``
+        messages. (Watching the DOM misses fast reruns: when "started" and "finished" arrive
+        together, React renders once and stApp's script-state attribute never changes.)"""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        def on_frame(payload):
+            if isinstance(payload, (bytes, bytearray)):
+                msg = ForwardMsg()
+                try:
+                    msg.ParseFromString(bytes(payload))
+                except Exception:       # not a ForwardMsg: nothing to count
+                    return
+                if msg.WhichOneof("type") == "script_finished":
+                    self._runs[id(page)] += 1
+        return on_frame
+
+    def runs(self, page=None) -> int:
+        """How many script runs of ``page`` have finished so far."""
+        return self._runs[id(page or self.page)]
 
     def errors(self, page=None) -> list[str]:
         """Uncaught JavaScript errors of ``page`` (a plotly figure that fails lands here)."""
@@ -263,9 +273,14 @@ class App:
     def rerun(self, page=None, timeout: float = 60_000):
         """``with app.rerun(): <widget change>`` returns once the rerun it caused finished."""
         page = page or self.page
-        before = page.evaluate("window.__stRuns")
+        before = self.runs(page)
         yield
-        page.wait_for_function("(n) => window.__stRuns > n", arg=before, timeout=timeout)
+        deadline = time.monotonic() + timeout / 1000
+        while self.runs(page) <= before:        # Playwright delivers frames while it waits
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no script run finished within {timeout / 1000:g} s "
+                                   f"of the widget change ({before} before it)")
+            page.wait_for_timeout(50)
         self.wait_idle(page, timeout=timeout)
 
     def screenshot(self, name: str, page=None, full: bool = False) -> Path:
@@ -318,7 +333,6 @@ def browser_context(browser):
     """One context for the session: pages share the HTTP cache (Streamlit's large scripts
     load once), while each page is still its own Streamlit session."""
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
-    context.add_init_script(_RUN_COUNTER)
     yield context
     context.close()
 
