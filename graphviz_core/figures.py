@@ -454,9 +454,15 @@ def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
     ms = int(900 / max(speed, 0.1))
     play = dict(frame=dict(duration=ms, redraw=False), fromcurrent=True, mode="immediate",
                 transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
+    # Play/Pause on a row of their own, the slider below at full width: side by side, the
+    # buttons (a width in px) covered the slider's first steps (placed at a fraction of a
+    # width that depends on the screen). Heights are known here, so rows are px -> paper.
+    top, buttons = 40 + 20 * (s.k > 1), round(2.4 * s.info) + 8
+    bottom = buttons + round(3.2 * s.info) + 34        # the slider: grip, ticks, labels
+    below = -(buttons + 4) / max(height - top - bottom, 1)
     fig.update_layout(
         height=height, paper_bgcolor=PALETTE["paper"], plot_bgcolor=PALETTE["paper"],
-        margin=dict(l=10, r=10, t=40 + 20 * (s.k > 1), b=90),
+        margin=dict(l=10, r=10, t=top, b=bottom),
         font=dict(family="Arial, Helvetica, sans-serif", size=s.info),
         hovermode="closest", dragmode=False,
         legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom",
@@ -466,7 +472,7 @@ def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
         yaxis=dict(range=[min(ys) - 0.95, max(ys) + 0.75], visible=False, fixedrange=True,
                    autorange=False),
         updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
+            type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
             pad=dict(r=8, t=8), showactive=False, font=dict(size=s.info),
             buttons=[
                 dict(label="▶ Play", method="animate",
@@ -476,7 +482,7 @@ def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
                                         transition=dict(duration=0))]),
             ])],
         sliders=[dict(
-            active=len(names) - 1, x=0.16, len=0.84, y=-0.02, yanchor="top",
+            active=len(names) - 1, x=0.0, len=1.0, y=below, yanchor="top",
             pad=dict(t=8, b=0), currentvalue=dict(visible=False),
             font=dict(size=max(10, s.info - 3)),
             steps=[dict(label=_slider_label(n), method="animate",

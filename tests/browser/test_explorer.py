@@ -218,9 +218,6 @@ _SLIDER_HITS = """
 """
 
 
-@pytest.mark.xfail(reason="the Pause button covers the slider's first step (→1): "
-                          "figures.py puts the slider at x=0.16 (reported to the lead)",
-                   strict=False)
 def test_every_slider_step_can_be_clicked(graph):
     app, page = graph
     hits = page.evaluate(_SLIDER_HITS)
@@ -406,9 +403,6 @@ def test_presentation_mode_collapses_the_sidebar(presentation):
         "data-collapsed", "true")
 
 
-@pytest.mark.xfail(reason="presentation mode still shows 14px text: the tab labels and the "
-                          "'Program and settings' expander (reported to the lead)",
-                   strict=False)
 def test_presentation_mode_has_no_small_text(presentation):
     app, page, _, _ = presentation
     small = sorted({(size, text) for size, text in page.evaluate(_VISIBLE_TEXT)
