@@ -117,7 +117,10 @@ presenting = bool(ss.get("presentation"))
 ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+# cache_resource, not cache_data: a cache_data hit unpickles the Exploration, and unpickling a
+# plotly Figure re-validates all of it (slower than tracing again; bench/README.md). The page
+# only reads the result, so every session can share the one object.
+@st.cache_resource(max_entries=64, show_spinner=False)
 def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed):
     """Pure and deterministic, so one result serves every session that asks the same."""
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
@@ -365,12 +368,13 @@ def export_tab(ex) -> None:
                 "Add `&presentation=1` to open it in presentation mode.")
     c1, c2, c3 = st.columns(3)
     c1.download_button("TensorFlow code (.py)", ex.code, file_name="program.py",
-                       mime="text/x-python")
+                       mime="text/x-python", on_click="ignore")
+    # built when clicked, not on every rerun: to_html reads and hashes plotly.js (~30 ms)
     c2.download_button("Animation (.html)",
-                       ex.figure.to_html(include_plotlyjs="cdn", auto_play=False),
-                       file_name="backward_pass.html", mime="text/html")
-    c3.download_button("Trace (.csv)", pd.DataFrame(ex.events).to_csv(index=False),
-                       file_name="trace.csv", mime="text/csv")
+                       lambda: ex.figure.to_html(include_plotlyjs="cdn", auto_play=False),
+                       file_name="backward_pass.html", mime="text/html", on_click="ignore")
+    c3.download_button("Trace (.csv)", lambda: pd.DataFrame(ex.events).to_csv(index=False),
+                       file_name="trace.csv", mime="text/csv", on_click="ignore")
     with st.expander("The generated TensorFlow code (prints the same numbers)"):
         st.code(ex.code, language="python")
 
