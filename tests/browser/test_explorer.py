@@ -408,3 +408,39 @@ def test_presentation_mode_has_no_small_text(presentation):
     small = sorted({(size, text) for size, text in page.evaluate(_VISIBLE_TEXT)
                     if size < MIN_PRESENTATION_PX})
     assert not small, f"text under {MIN_PRESENTATION_PX}px in presentation mode: {small}"
+
+
+# ---------------------------------------------------------------------------- downloads
+
+def test_downloads_are_the_code_the_animation_and_the_trace(app, tmp_path):
+    """The three files of "Share & export", fetched as a browser does (they are built when
+    clicked): the TensorFlow code of the view, its animation, its trace table."""
+    import csv
+
+    import graphviz_core as gc
+
+    page = app.goto(plot=True)
+    page.get_by_role("tab", name="Share & export").click()
+    files = {}
+    for label in ("TensorFlow code (.py)", "Animation (.html)", "Trace (.csv)"):
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_role("button", name=label).click()
+        download = info.value
+        assert download.failure() is None, (label, download.failure())
+        files[download.suggested_filename] = (tmp_path / download.suggested_filename)
+        download.save_as(files[download.suggested_filename])
+    assert set(files) == {"program.py", "backward_pass.html", "trace.csv"}
+
+    # the code is the core's code for this view (test_figures runs such code and compares)
+    ex = gc.explore(gc.preset("foo3").source)
+    assert files["program.py"].read_text() == ex.code
+    # the animation: a standalone plotly page with every frame of the figure
+    html = files["backward_pass.html"].read_text()
+    assert "Plotly.newPlot" in html and "Backward 3\\u002f3: foo (custom rule)" in html
+    assert len(re.findall(r'"name":"b\d+"', html)) == len(ex.trace.events)  # a frame an event
+    # the trace: seed 001's three events, in TensorFlow's order
+    rows = list(csv.DictReader(files["trace.csv"].open()))
+    assert [(r["upstream"], r["local"], r["downstream"]) for r in rows] == \
+        [("1", "32", "32"), ("32", "8", "256"), ("256", "4", "1024")]
+    no_exception(page)
+    assert app.errors(page) == []
