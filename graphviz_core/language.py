@@ -47,6 +47,9 @@ BUILTINS = {
     "relu": 1, "sigmoid": 1, "tanh": 1, "softplus": 1, "sin": 1, "cos": 1,
     "where": 3, "maximum": 2, "minimum": 2, "stop_gradient": 1, "l2_loss": 1,
 }
+# parameter names shown in a wrong-arity hint ("call it as where(condition, a, b)")
+_BUILTIN_PARAMS = {n: ("x",) if k == 1 else ("a", "b") for n, k in BUILTINS.items()}
+_BUILTIN_PARAMS["where"] = ("condition", "a", "b")
 _INPUT_KINDS = {"Variable": "variable", "constant": "constant"}
 # built-ins, Python keywords, and names the exported TensorFlow script needs for itself
 _RESERVED = set(BUILTINS) | set(_INPUT_KINDS) | set(keyword.kwlist) | {
@@ -223,7 +226,8 @@ def parse(source: str) -> Program:
     (('x',), 2.0, ['y'])
     """
     if not isinstance(source, str):
-        raise ProgramError("the program must be text", 1, 1)
+        raise ProgramError("the program must be text", 1, 1,
+                           "one statement a line, e.g. 'x = 2.0' then 'y = x*x'")
     _check_size(source)
     prog = Program(source=source)
     sizes: dict[str, int] = {}       # function -> node count when its calls are expanded
@@ -306,9 +310,11 @@ def _parse_params(text: str, lineno: int, col: int) -> tuple:
             raise ProgramError(f"'{p}' is not a parameter name", lineno, col,
                                "parameters are plain names separated by commas")
         if p in _RESERVED or p.startswith("__"):
-            raise ProgramError(f"'{p}' is reserved and cannot be a parameter", lineno, col)
+            raise ProgramError(f"'{p}' is reserved and cannot be a parameter", lineno, col,
+                               "choose another name, e.g. 'x' or 'v'")
     if len(set(names)) != len(names):
-        raise ProgramError("a parameter name is repeated", lineno, col)
+        raise ProgramError("a parameter name is repeated", lineno, col,
+                           "give each parameter its own name, e.g. f(x, y)")
     return tuple(names)
 
 
@@ -323,7 +329,9 @@ def _check_new_name(prog: Program, name: str, lineno: int, col: int) -> None:
 def _parse_function(prog, name, params, line, rhs_col, lineno, col) -> Function:
     _check_new_name(prog, name, lineno, col)
     if not params:
-        raise ProgramError(f"function '{name}' needs at least one parameter", lineno, col)
+        raise ProgramError(f"function '{name}' needs at least one parameter", lineno, col,
+                           f"for example {name}(x) = ...; a value without parameters is "
+                           f"written '{name} = ...'")
     text = line[rhs_col:]
     tree = _parse_expr(text, lineno, rhs_col)
     prog.lines[name] = lineno
@@ -339,7 +347,8 @@ def _parse_rule(prog, name, params, line, rhs_col, lineno, col) -> None:
         raise ProgramError(f"'grad {name}' comes before a function '{name}' is defined",
                            lineno, col, f"define '{name}(...) = ...' on an earlier line")
     if fn.rule is not None:
-        raise ProgramError(f"function '{name}' already has a gradient rule", lineno, col)
+        raise ProgramError(f"function '{name}' already has a gradient rule", lineno, col,
+                           f"keep one 'grad {name}(...)' line and delete the other")
     if len(params) != len(fn.params) + 1:
         raise ProgramError(
             f"'grad {name}' takes {len(fn.params) + 1} names: the {len(fn.params)} "
@@ -366,7 +375,8 @@ def _is_none(node) -> bool:
 def _parse_expr(text: str, lineno: int, offset: int):
     """``ast.parse`` in eval mode, with depth checked before and after."""
     if not text.strip():
-        raise ProgramError("an expression is missing after '='", lineno, offset + 1)
+        raise ProgramError("an expression is missing after '='", lineno, offset + 1,
+                           "write a number or an expression, e.g. y = x * 2")
     _check_nesting(text, lineno, offset)
     try:
         tree = ast.parse(text.strip(), mode="eval").body
@@ -535,7 +545,8 @@ class _Converter:
             return Logic(op, tuple(self._boolean(v) for v in node.values), self.seg(node))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return Logic("not", (self._boolean(node.operand),), self.seg(node))
-        raise self.err(node, "a condition must be a comparison such as 'x > 5'")
+        raise self.err(node, "a condition must be a comparison such as 'x > 5'",
+                       "compare with < <= > >= == !=, combine with and / or / not")
 
     def _name(self, node):
         name = node.id
@@ -555,7 +566,8 @@ class _Converter:
         if name in ("True", "False"):
             raise self.err(node, "booleans are not numbers here", "use 1.0 or 0.0")
         if name == self.defining:
-            raise self.err(node, f"'{name}' refers to itself: recursion is not allowed")
+            raise self.err(node, f"'{name}' refers to itself: recursion is not allowed",
+                           "a function may use only its parameters, numbers and built-ins")
         raise self.err(node, f"unknown name '{name}'",
                        "assign it on an earlier line" if self.scope is None
                        else "use the function's parameters, numbers and built-ins")
@@ -570,7 +582,8 @@ class _Converter:
                            else node, "keyword arguments are not supported",
                            "pass arguments by position")
         if any(isinstance(a, ast.Starred) for a in node.args):
-            raise self.err(node, "'*' arguments are not supported")
+            raise self.err(node, "'*' arguments are not supported",
+                           "pass each argument by position")
         if name == self.defining:
             raise self.err(node, f"'{name}' calls itself: recursion is not allowed",
                            "a function may call only functions defined above it")
@@ -586,7 +599,10 @@ class _Converter:
             raise self.err(node, f"unknown function '{name}'",
                            f"define it on an earlier line, or use a built-in: {known}")
         if len(node.args) != arity:
-            raise self.err(node, f"{name} takes {arity} argument(s), got {len(node.args)}")
+            params = (self.prog.functions[name].params if name in self.prog.functions
+                      else _BUILTIN_PARAMS[name])
+            raise self.err(node, f"{name} takes {arity} argument(s), got {len(node.args)}",
+                           f"call it as {name}({', '.join(params)})")
         if name == "where":
             args = (self.expr(node.args[0], boolean=True), self.expr(node.args[1]),
                     self.expr(node.args[2]))
@@ -635,7 +651,8 @@ def set_input_kind(source: str, name: str, kind: str) -> str:
     """
     prog = parse(source)
     if name not in prog.inputs:
-        raise ProgramError(f"'{name}' is not an input", 1, 1)
+        raise ProgramError(f"'{name}' is not an input", 1, 1,
+                           "only lines such as 'x = 2.0' can switch between kinds")
     if kind not in ("variable", "constant"):
         raise ValueError("kind must be 'variable' or 'constant'")
     inp = prog.inputs[name]

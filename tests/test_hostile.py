@@ -114,6 +114,7 @@ def test_parser_rejects_with_a_located_message(src, words):
     err = e.value
     assert words in str(err)
     assert err.line >= 1 and err.column >= 1
+    assert err.hint, "every mistake gets a hint"
     assert len(str(err)) < 500          # a message, not an echo of the input
 
 
@@ -270,6 +271,8 @@ LINKS = [
     ("many-bad-inputs", {"in": ",".join(f"v{i}:?" for i in range(1000))}, "more problems"),
     ("bad-mode", {"modes": "foo:evil"}, "automatic or custom"),
     ("bad-dtype", {"dtype": "float16"}, "float32 or float64"),
+    ("bad-speed", {"speed": "1e308"}, "speed in the link"),
+    ("text-speed", {"speed": "fast"}, "speed in the link"),
     ("odd-flags", {"expand": "maybe", "presentation": "\x00"}, None),
     ("unknown-preset", {"preset": "../../etc/passwd"}, None),
     ("unknown-keys", {"__class__": "x", "q" * 50: "1"}, None),

@@ -87,6 +87,22 @@ def test_every_error_has_a_hint_or_message():
     assert e.hint and str(e).startswith("line 2, column 5")
 
 
+@pytest.mark.parametrize("src, hint", [
+    ("f(x, y) = x*y\nx = 1.0\ny = f(x)", "call it as f(x, y)"),
+    ("x = 1.0\ny = where(x > 0, x)", "call it as where(condition, a, b)"),
+    ("x = 1.0\ny = exp(x, x)", "call it as exp(x)"),
+    ("f(x) = f\nx = 1.0\ny = f(x)", "its parameters, numbers and built-ins"),
+    ("f(x, x) = x\nx = 1.0", "its own name"),
+    ("f(exp) = 1\nx = 1.0", "choose another name"),
+    ("f() = 1\nx = 1.0", "f(x) = ..."),
+    ("f(x) = x\ngrad f(x, dy) = dy\ngrad f(x, dy) = dy\nx = 1.0", "delete the other"),
+    ("x = 1.0\ny = x if x else 0", "compare with"),
+    ("x = 1.0\ny = exp(*x)", "by position"),
+])
+def test_each_kind_of_mistake_gets_a_hint(src, hint):
+    assert hint in err(src).hint
+
+
 @pytest.mark.parametrize("src", [
     "x = 1.0\ny = " + "(" * 100 + "x" + ")" * 100,
     "x = 1.0\ny = " + "-" * 100_000 + "x",
@@ -154,6 +170,7 @@ def test_fuzz_parser_raises_only_program_error():
             ok += 1
         except gc.ProgramError as e:
             assert e.line >= 1 and e.column >= 1 and e.message
+            assert e.hint, f"no hint for: {e.message}"
             bad += 1
         assert time.perf_counter() - t0 < 1.0, src
     assert bad > 1000 and ok > 10
