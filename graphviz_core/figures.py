@@ -165,7 +165,13 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     def info(n, lit, fired):
         a = g.nodes[n]
         if s.dense and not (0 <= fired and a["event"] == fired) and not a["target"]:
-            return " "      # too many nodes to label them all: the active one speaks
+            # too many nodes to label them all: the active one speaks, and where inf/NaN
+            # first appeared stays marked in words (colour alone is easy to miss)
+            if lit and n == fwd_node:
+                return "⚠ first non-finite value"
+            if bwd_event is not None and a["event"] == bwd_event and a["event"] <= fired:
+                return "⚠ NaN born here"
+            return " "
         done = a["event"] is not None and a["event"] <= fired
         arrived = sum(1 for i, _ in contrib[n] if i <= fired) if a["kind"] == "input" else 0
         last = a["kind"] == "input" and fired == n_bwd - 1
@@ -186,7 +192,9 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             ev_i = a["event"]
             done = ev_i is not None and ev_i <= fired
             bad = (lit and not _finite(a["value"])) or \
-                  (done and not all(_finite(v) or v is None for v in trace.events[ev_i].downstream))
+                  (done and not all(_finite(v) or v is None or g.nodes[src]["kind"] == "literal"
+                                    for v, src in zip(trace.events[ev_i].downstream,
+                                                      a["inputs"])))
             if bad:
                 colors.append(PALETTE["nan"])
             elif done or (a["kind"] == "input" and fired >= 0 and _arrived(contrib[n], fired)):

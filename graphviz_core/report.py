@@ -82,7 +82,9 @@ def first_nonfinite(trace):
     backward = None
     for i, e in enumerate(trace.events):
         ins = [e.upstream] if e.upstream is not None else []
-        outs = [d for d in e.downstream if d is not None]
+        # a literal's gradient (the 0.5 in v * 0.5) is computed but reaches no one
+        outs = [d for d, src in zip(e.downstream, g.nodes[e.node]["inputs"])
+                if d is not None and g.nodes[src]["kind"] != "literal"]
         if all(math.isfinite(v) for v in ins) and any(not math.isfinite(v) for v in outs):
             backward = i
             break

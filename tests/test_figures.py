@@ -92,6 +92,25 @@ def test_none_and_nan_styles():
     assert any("first non-finite" in s for s in info)
 
 
+def test_big_graph_keeps_the_first_non_finite_marked():
+    # 14 layers: dense mode labels only the active node and the target, yet the node where
+    # exp overflowed must still say so in words on every frame after it lit up
+    # (inf * 0 is NaN forward; backward, exp's local inf times upstream 0 is NaN)
+    src = "x = 100.0\nv1 = exp(x)\nv2 = v1 * 0.0\n" + \
+        "\n".join(f"v{i} = v{i-1} * 0.5" for i in range(3, 15))
+    prog = gc.parse(src)
+    t = gc.trace(prog)
+    assert t.values["v1"] == float("inf") and math.isnan(t.gradients["x"])
+    fig = gc.backward_figure(t, prog)
+    info = {f["name"]: f["data"][_DYNAMIC_INDEX("info")]["text"] for f in frames(fig)}
+    forward_end = info[f"f{fig.layout.meta['forward_frames'] - 1}"]    # no node is active
+    assert sum(s.strip() == "" for s in forward_end) >= 10, "expected the dense view"
+    assert forward_end.count("⚠ first non-finite value") == 1
+    # the first backward frame: the target is active; exp's NaN is not born yet
+    assert not any("NaN born" in s for s in info["b0"])
+    assert any("NaN born here" in s for s in info[f"b{len(t.events) - 1}"])
+
+
 def test_custom_nodes_have_their_outline_and_rule():
     prog, t = traced("foo3")
     fig = gc.backward_figure(t, prog)
