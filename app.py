@@ -84,6 +84,7 @@ def first_visit() -> None:
     ss["dtype"] = shared["dtype"]
     ss["expand"] = shared["expand"]
     ss["presentation"] = shared["presentation"]
+    ss["speed"] = shared["speed"]
     ss["url_messages"] = messages
     ss["ready"] = True
 
@@ -91,7 +92,7 @@ def first_visit() -> None:
 # Streamlit forgets a page's widget values when another page runs; keep our own copy so
 # that a visit to a lesson does not wipe the program someone typed.
 _KEPT = ("program", "preset", "targets", "watch", "dtype", "expand", "compare",
-         "presentation")
+         "presentation", "speed")
 _KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
 
 
@@ -145,7 +146,7 @@ with st.sidebar:
     st.toggle("Presentation mode (large type)", key="presentation",
               help="For a projector: large type, the graph first, controls tucked away. "
                    "Share the link with presentation=1 to open a class straight into it.")
-    speed = st.select_slider("Animation speed", [0.25, 0.5, 1.0, 2.0, 4.0], value=1.0,
+    speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
                              format_func=lambda v: f"{v:g}×")
     st.caption("Keys on the graph: → ← step, Space play/pause, Home/End first/last.")
 
@@ -284,18 +285,28 @@ st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------------------- details
+def table(rows) -> None:
+    """A table of rows (dicts). In presentation mode an HTML table, which the presentation
+    CSS enlarges; st.dataframe draws on a canvas at a fixed small size."""
+    df = pd.DataFrame(rows)
+    if presenting:
+        st.table(df.set_index(df.columns[0]))
+    else:
+        st.dataframe(df, hide_index=True)
+
+
 def trace_tab(ex) -> None:
     st.caption("One row per gradient function TensorFlow ran, in its order. "
                "downstream = upstream × local, unless a rule says otherwise.")
     if ex.events:
-        st.dataframe(pd.DataFrame(ex.events), hide_index=True)
+        table(ex.events)
     else:
         st.info("TensorFlow ran no gradient function: nothing the tape watched reaches "
                 "the target.")
 
 
 def gradients_tab(ex) -> None:
-    st.dataframe(pd.DataFrame(ex.gradients), hide_index=True)
+    table(ex.gradients)
     for row in ex.gradients:
         if row["why"]:
             st.markdown(f"- **{row['input']}: {row['gradient']}** — {row['why']}")
@@ -314,8 +325,7 @@ def compare_tab(ex) -> None:
         with col:
             st.subheader("TensorFlow automatic" if mode == "automatic" else "Custom rules")
             st.plotly_chart(side.figure, key=f"cmp-{mode}", config={"displayModeBar": False})
-            st.dataframe(pd.DataFrame(side.gradients)[["input", "gradient", "why"]],
-                         hide_index=True)
+            table([{k: r[k] for k in ("input", "gradient", "why")} for r in side.gradients])
 
 
 def train_tab(ex) -> None:
@@ -358,8 +368,7 @@ def train_tab(ex) -> None:
     except (gc.ProgramError, ValueError) as e:
         st.error(str(e))
         return
-    st.dataframe(pd.DataFrame(gc.step_rows(records, every=max(1, steps // 10))),
-                 hide_index=True)
+    table(gc.step_rows(records, every=max(1, steps // 10)))
 
 
 def export_tab(ex) -> None:
@@ -369,9 +378,10 @@ def export_tab(ex) -> None:
     c1, c2, c3 = st.columns(3)
     c1.download_button("TensorFlow code (.py)", ex.code, file_name="program.py",
                        mime="text/x-python", on_click="ignore")
-    # built when clicked, not on every rerun: to_html reads and hashes plotly.js (~30 ms)
+    # built when clicked, not on every rerun (it embeds plotly.js, ~4.7 MB): the file plays
+    # with no network, e.g. on a lecture-hall PC
     c2.download_button("Animation (.html)",
-                       lambda: ex.figure.to_html(include_plotlyjs="cdn", auto_play=False),
+                       lambda: ex.figure.to_html(include_plotlyjs=True, auto_play=False),
                        file_name="backward_pass.html", mime="text/html", on_click="ignore")
     c3.download_button("Trace (.csv)", lambda: pd.DataFrame(ex.events).to_csv(index=False),
                        file_name="trace.csv", mime="text/csv", on_click="ignore")
@@ -390,7 +400,7 @@ if ex.ok:
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
         "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
         "expand": ss.get("expand", False), "presentation": presenting,
-        "preset": ss["preset"]}))
+        "preset": ss["preset"], "speed": speed}))
 
 keep_widgets()
 

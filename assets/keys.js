@@ -26,10 +26,14 @@
       e.preventDefault();
       if (playing) { playing = false; win.Plotly.animate(gd, [null], step); return; }
       const from = i >= names.length - 1 ? 0 : i + 1;
+      // the figure's own ▶ Play settings, so that the speed chosen on the page holds here too
+      const menu = gd.layout.updatemenus && gd.layout.updatemenus[0];
+      const play = (menu && menu.buttons[0].args[1]) ||
+                   { frame: { duration: 900, redraw: false }, transition: { duration: 600 } };
       playing = true;
       win.Plotly.animate(gd, names.slice(from), {
-        mode: "immediate", frame: { duration: 900, redraw: false },
-        transition: { duration: 600 } }).then(function () { playing = false; });
+        mode: "immediate", frame: play.frame, transition: play.transition })
+        .then(function () { playing = false; });
       return;
     } else return;
     e.preventDefault();

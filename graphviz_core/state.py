@@ -4,7 +4,7 @@ The state is a plain dict::
 
     {"program": str, "inputs": {name: float}, "modes": {fn: mode}, "targets": [names],
      "watch": [names] | None, "dtype": "float32" | "float64", "expand": bool,
-     "presentation": bool, "preset": str | None}
+     "presentation": bool, "preset": str | None, "speed": float}
 
 :func:`encode` makes ``{str: str}`` for ``st.query_params``; :func:`decode` turns whatever a
 URL holds back into a state, never raising: bad or oversized values fall back to defaults
@@ -20,24 +20,26 @@ import zlib
 
 from .language import LIMITS
 
-__all__ = ["encode", "decode", "MAX_URL_CHARS", "default_state"]
+__all__ = ["encode", "decode", "MAX_URL_CHARS", "default_state", "SPEEDS"]
 
 MAX_URL_CHARS = 8000        # a whole query string larger than this is ignored
 _PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
 _MAX_MESSAGES = 5
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)      # the animation speeds the Explorer offers
 
 
 def default_state(program: str = "") -> dict:
     return {"program": program, "inputs": {}, "modes": {}, "targets": [], "watch": None,
-            "dtype": "float32", "expand": False, "presentation": False, "preset": None}
+            "dtype": "float32", "expand": False, "presentation": False, "preset": None,
+            "speed": 1.0}
 
 
 def encode(state: dict) -> dict:
     """Query parameters for a state.
 
     >>> q = encode({"program": "x = 2.0\\ny = x*x", "inputs": {"x": 3.0}, "dtype": "float64"})
-    >>> decode(q)[0]["inputs"], decode(q)[0]["dtype"]
-    ({'x': 3.0}, 'float64')
+    >>> decode(q)[0]["inputs"], decode(q)[0]["dtype"], decode({"speed": "2"})[0]["speed"]
+    ({'x': 3.0}, 'float64', 2.0)
     """
     q = {}
     program = state.get("program") or ""
@@ -58,6 +60,8 @@ def encode(state: dict) -> dict:
             q[flag] = "1"
     if state.get("preset"):
         q["preset"] = state["preset"]
+    if state.get("speed", 1.0) != 1.0:
+        q["speed"] = f"{state['speed']:g}"
     return q
 
 
@@ -115,6 +119,16 @@ def decode(query) -> tuple[dict, list[str]]:
             state[flag] = items[flag].lower() in ("1", "true", "yes", "on")
     if "preset" in items:
         state["preset"] = items["preset"][:40]
+    if "speed" in items:
+        try:
+            speed = float(items["speed"])
+        except ValueError:
+            speed = None
+        if speed in SPEEDS:
+            state["speed"] = speed
+        else:
+            msgs.append(f"speed in the link must be one of {', '.join(f'{v:g}' for v in SPEEDS)}; "
+                        "using 1")
     if len(msgs) > _MAX_MESSAGES:       # a hand-made link must not fill the page with warnings
         msgs = msgs[:_MAX_MESSAGES] + [f"and {len(msgs) - _MAX_MESSAGES} more problems"]
     return state, msgs

@@ -81,6 +81,20 @@ def test_url_round_trip_restores_state():
     assert list(metrics(again).values()) == ["70"]
 
 
+def test_share_link_keeps_the_animation_speed():
+    def play_ms(at):   # what the figure's ▶ Play button does per frame
+        return chart_spec(at)["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]
+    at = app()
+    assert play_ms(at)["duration"] == 900
+    at.select_slider(key="speed").set_value(4.0).run()
+    assert play_ms(at)["duration"] == 225
+    assert at.query_params["speed"] in ("4", ["4"])
+    query = {k: at.query_params[k] for k in at.query_params}
+    again = app(**{k: v[0] if isinstance(v, list) else v for k, v in query.items()})
+    assert again.select_slider(key="speed").value == 4.0
+    assert play_ms(again)["duration"] == 225
+
+
 def test_bad_query_values_fall_back_with_a_message():
     at = app(p="z:not-base64!!", **{"in": "x:banana"}, dtype="float16")
     assert not at.exception
@@ -113,6 +127,11 @@ def test_presentation_link_puts_graph_first_and_folds_controls():
     assert at.toggle(key="presentation").value is True
     assert list(metrics(at).values()) == ["1024"]
     assert at.expander[0].label == "Program and settings"
+    # tables are HTML tables there (the presentation CSS enlarges them; a canvas it cannot)
+    assert len(at.dataframe) == 0
+    trace = at.table[0].value
+    assert list(trace["upstream"]) == ["1", "32", "256"]
+    assert list(trace["downstream"]) == ["32", "256", "1024"]
 
 
 def test_lessons_are_linked_from_the_home_page():

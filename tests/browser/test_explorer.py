@@ -434,8 +434,10 @@ def test_downloads_are_the_code_the_animation_and_the_trace(app, tmp_path):
     # the code is the core's code for this view (test_figures runs such code and compares)
     ex = gc.explore(gc.preset("foo3").source)
     assert files["program.py"].read_text() == ex.code
-    # the animation: a standalone plotly page with every frame of the figure
+    # the animation: a standalone plotly page (plotly.js inside, nothing fetched) with every
+    # frame of the figure
     html = files["backward_pass.html"].read_text()
+    assert "<script src=" not in html and len(html) > 3_000_000, "plotly.js is not embedded"
     assert "Plotly.newPlot" in html and "Backward 3\\u002f3: foo (custom rule)" in html
     assert len(re.findall(r'"name":"b\d+"', html)) == len(ex.trace.events)  # a frame an event
     # the trace: seed 001's three events, in TensorFlow's order
