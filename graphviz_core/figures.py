@@ -308,9 +308,11 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
         d["type"] = "scatter"
 
     names = [f"f{k}" for k in range(n_fwd)] + [f"b{k}" for k in range(n_bwd)]
-    fig = go.Figure(dict(data=data), _validate=False)
+    # plain dicts, not validated: plotly's validation of the layout alone was ~10 % of a
+    # rerun's CPU on a busy server (bench/README.md); the dicts are built here, known good
+    layout = _layout(trace, g, pos, values, s, names, speed, height, title)
+    fig = go.Figure(dict(data=data, layout=layout), _validate=False)
     _set_frames(fig, [dict(name=names[k], data=state(k), traces=_DYNAMIC) for k in range(total)])
-    _decorate(fig, trace, g, pos, values, s, names, speed, height, title)
     return fig
 
 
@@ -453,7 +455,8 @@ class _Sizes:
         return round(max(52, 10 * min(len(label), 9) + 16) * self.k * self.scale)
 
 
-def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
+def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
+    """The figure's layout as a plain dict: size, axes, controls, function boxes, title."""
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
     rows = max((sum(1 for n in values if pos[n][0] == x) for x in set(xs)), default=1)
@@ -468,7 +471,7 @@ def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
     top, buttons = 40 + 20 * (s.k > 1), round(2.4 * s.info) + 8
     bottom = buttons + round(3.2 * s.info) + 34        # the slider: grip, ticks, labels
     below = -(buttons + 4) / max(height - top - bottom, 1)
-    fig.update_layout(
+    layout = dict(
         height=height, paper_bgcolor=PALETTE["paper"], plot_bgcolor=PALETTE["paper"],
         margin=dict(l=10, r=10, t=top, b=bottom),
         font=dict(family="Arial, Helvetica, sans-serif", size=s.info),
@@ -508,17 +511,21 @@ def _decorate(fig, trace, g, pos, values, s, names, speed, height, title):
              for gid, pts in groups.items()}
     if _overlapping(list(boxes.values())):
         boxes = {}      # interleaved calls: the hover names the function instead
-    for gid, (x0, x1, y0, y1) in boxes.items():
-        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below",
-                      line=dict(color=PALETTE["custom"], width=1.5, dash="dot"),
-                      fillcolor="rgba(204,121,167,0.06)")
-        fig.add_annotation(x=x0, y=y1, text=gid.split("#")[0], showarrow=False,
-                           xanchor="left", yanchor="bottom",
-                           font=dict(size=s.info, color=PALETTE["custom"]))
-    fig.layout.meta = dict(nodes=values, forward_frames=sum(1 for n in names if n[0] == "f"),
-                           backward_frames=len(trace.events))
+    shapes = [dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below",
+                   line=dict(color=PALETTE["custom"], width=1.5, dash="dot"),
+                   fillcolor="rgba(204,121,167,0.06)")
+              for x0, x1, y0, y1 in boxes.values()]
+    notes = [dict(x=x0, y=y1, text=gid.split("#")[0], showarrow=False,
+                  xanchor="left", yanchor="bottom",
+                  font=dict(size=s.info, color=PALETTE["custom"]))
+             for gid, (x0, x1, y0, y1) in boxes.items()]
+    if boxes:
+        layout.update(shapes=shapes, annotations=notes)
+    layout["meta"] = dict(nodes=values, forward_frames=sum(1 for n in names if n[0] == "f"),
+                          backward_frames=len(trace.events))
     if title:
-        fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=s.title)))
+        layout["title"] = dict(text=title, x=0.01, font=dict(size=s.title))
+    return layout
 
 
 def _overlapping(boxes) -> bool:
