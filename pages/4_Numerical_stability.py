@@ -5,9 +5,11 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
+import server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
+server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="Numerical stability · Computational Graph Explorer",
                    page_icon="🧮", layout="wide")
 

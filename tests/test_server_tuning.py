@@ -1,0 +1,81 @@
+"""Settings for a public server: Streamlit's config file and the per-run clean-up override.
+
+A Streamlit upgrade that renames the clean-up hook, or an edit that drops a public-instance
+setting, fails here rather than silently costing a class its latency or its safety.
+"""
+from __future__ import annotations
+
+import sys
+import tomllib
+import types
+from pathlib import Path
+
+import pytest
+
+import server_tuning
+
+CONFIG = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+
+
+@pytest.fixture
+def hook():
+    from streamlit.runtime.scriptrunner import script_runner
+    original = script_runner._clean_problem_modules
+    yield script_runner
+    script_runner._clean_problem_modules = original
+
+
+def test_configure_replaces_streamlits_per_run_keras_clean_up(hook, monkeypatch):
+    calls = []
+    fake_keras = types.SimpleNamespace(backend=types.SimpleNamespace(
+        clear_session=lambda *a, **k: calls.append("keras")))
+    fake_plt = types.SimpleNamespace(close=lambda what: calls.append(f"plt:{what}"))
+    monkeypatch.setitem(sys.modules, "keras", fake_keras)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", fake_plt)
+
+    if hook._clean_problem_modules is not server_tuning._clean_problem_modules_but_keras:
+        hook._clean_problem_modules()               # Streamlit's own: clears Keras
+        assert calls == ["keras", "plt:all"]        # (unless a page test configured it)
+        calls.clear()
+    assert server_tuning.configure() is True
+    assert server_tuning.configure() is True        # idempotent
+    hook._clean_problem_modules()                   # ours: matplotlib only
+    assert calls == ["plt:all"]
+
+
+def test_public_instance_settings():
+    cfg = tomllib.loads(CONFIG.read_text())
+    server, runner = cfg["server"], cfg["runner"]
+    assert server["enableXsrfProtection"] is True
+    assert server["maxUploadSize"] <= 1                     # the app has no uploader
+    assert 0 < server["maxMessageSize"] <= 100
+    assert cfg["global"]["developmentMode"] is False
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["client"]["toolbarMode"] == "minimal"
+    assert cfg["client"]["showErrorDetails"] in ("none", "type")  # never a traceback
+    assert server["fileWatcherType"] == "none" and server["runOnSave"] is False
+    assert "cookieSecret" not in server                     # comes from the environment
+    assert runner["postScriptGC"] is False                  # bench/README.md: 37 % of CPU
+
+
+def test_the_image_holds_every_local_module_the_pages_import():
+    """The Dockerfile copies an explicit list; a new top-level module must be on it."""
+    import ast
+
+    root = CONFIG.parents[1]
+    copied = set()
+    for line in (root / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY --chown"):
+            copied.update(p.rstrip("/") for p in line.split()[2:-1])
+    local = {p.stem for p in root.glob("*.py")} | {p.name for p in root.iterdir()
+                                                   if (p / "__init__.py").exists()}
+    for script in [root / "app.py", *sorted((root / "pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(script.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top in local:
+                    assert f"{top}.py" in copied or top in copied, \
+                        f"{script.name} imports {top}, which the Dockerfile does not copy"
+    assert {"app.py", "pages", "assets", ".streamlit"} <= copied
