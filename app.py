@@ -7,10 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 import graphviz_core as gc
+import server_tuning
 from graphviz_core import state as url_state
+
+server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 
 # A share link with presentation=1 opens straight into the lecture-hall view.
 _URL_PRESENTS = st.query_params.get("presentation", "") in ("1", "true", "yes", "on")
@@ -247,6 +251,8 @@ def show_graph(ex) -> None:
     for i, row in enumerate(ex.gradients):
         with cols[i % len(cols)]:
             st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
+            if row["why"]:          # a None, 0 or NaN is explained where it is shown
+                st.caption(row["why"])
 
 
 def run(prog, parse_error, inputs, modes, watch):
@@ -287,12 +293,13 @@ st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 # ---------------------------------------------------------------------------- details
 def table(rows) -> None:
     """A table of rows (dicts). In presentation mode an HTML table, which the presentation
-    CSS enlarges; st.dataframe draws on a canvas at a fixed small size."""
-    df = pd.DataFrame(rows)
+    CSS enlarges; st.dataframe draws on a canvas at a fixed small size. Rows go to
+    st.dataframe as an Arrow table: converting through pandas cost ~14x more per table."""
     if presenting:
+        df = pd.DataFrame(rows)
         st.table(df.set_index(df.columns[0]))
     else:
-        st.dataframe(df, hide_index=True)
+        st.dataframe(pa.Table.from_pylist(rows), hide_index=True)
 
 
 def trace_tab(ex) -> None:
@@ -389,12 +396,17 @@ def export_tab(ex) -> None:
         st.code(ex.code, language="python")
 
 
+TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
+        "Automatic vs custom": compare_tab, "Train": train_tab, "Share & export": export_tab}
+
 if ex.ok:
-    tabs = st.tabs(["Backward trace", "Gradients and why", "Automatic vs custom", "Train",
-                    "Share & export"])
-    for tab, fill in zip(tabs, (trace_tab, gradients_tab, compare_tab, train_tab, export_tab)):
-        with tab:
-            fill(ex)
+    # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
+    # page's work on every rerun, for nobody to see
+    tabs = st.tabs(list(TABS), key="details", on_change="rerun")
+    for tab, fill in zip(tabs, TABS.values()):
+        if tab.open is not False:       # None: a Streamlit without lazy tabs runs them all
+            with tab:
+                fill(ex)
     t = ex.trace
     st.query_params.from_dict(url_state.encode({
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,

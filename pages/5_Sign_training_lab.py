@@ -17,8 +17,10 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
+import server_tuning
 from graphviz_core.report import fmt
 
+server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="Sign training lab · Computational Graph Explorer",
                    page_icon="📈", layout="wide")
 
@@ -204,13 +206,18 @@ why_flat.markdown(
     "everywhere (at 0 too). The chain rule multiplies the loss's upstream (y − 1 = −2) by "
     "that 0, so d loss / d x = 0 at every step. The optimizer receives 0 and never moves x: "
     "x stays −1, sign(x) stays −1, the loss stays ½(−1 − 1)² = 2.")
+# the numbers in the text come from the seed's run, trained by TensorFlow (cached for all)
+seed_run = story_records(*STORY[1])
+first, upstream = seed_run[0], seed_run[0].values["y"] - 1       # d loss / d y = y − 1
 why_moves.markdown(
     "**Why a surrogate moves x across zero.** The forward pass still computes sign(x) "
     "exactly; only the backward pass uses your rule. The seed's rule is the sigmoid's slope "
-    "σ(x)(1 − σ(x)), positive everywhere: at x = −1 the gradient is −2 × 0.1966 = −0.3932, "
-    "so the optimizer pushes x up. Once x crosses 0, sign(x) = 1 and the loss is 0; the "
-    "upstream is then 0, so is the gradient, and x only coasts on Adam's momentum (to about "
-    "0.99 after 100 steps). With SGD, which has no momentum, x stops just past 0.")
+    f"σ(x)(1 − σ(x)), positive everywhere: at x = {fmt(STORY[1][3])} the gradient is "
+    f"{fmt(upstream)} × {fmt(first.gradients[PARAM] / upstream, 3)} = "
+    f"{fmt(first.gradients[PARAM], 3)}, so the optimizer pushes x up. Once x crosses 0, "
+    "sign(x) = 1 and the loss is 0; the upstream is then 0, so is the gradient, and x only "
+    f"coasts on Adam's momentum (to {fmt(seed_run[-1].params[PARAM], 1)} after "
+    f"{len(seed_run)} steps). With SGD, which has no momentum, x stops just past 0.")
 
 # ---------------------------------------------------------------------------- inspect a run
 runs = [r for r in ss["tl_runs"] if r["records"]]

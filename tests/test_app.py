@@ -21,6 +21,12 @@ def metrics(at):
     return {m.label: m.value for m in at.metric}
 
 
+def open_tab(at, label):
+    """Switch the details tabs (they are lazy: only the open one runs)."""
+    at.session_state["details"] = label
+    return at.run()
+
+
 def chart_spec(at, i=0):
     return json.loads(at.get("plotly_chart")[i].proto.spec)
 
@@ -52,6 +58,10 @@ def test_switching_mode_changes_gradients():
     assert list(metrics(at).values()) == ["5"]
     at.segmented_control(key="mode:bad_step").set_value("automatic").run()
     assert list(metrics(at).values()) == ["None"]
+    # the reason stands under the None, and again in the gradients tab
+    assert any("constant branch is disconnected" in c.value for c in at.caption)
+    assert not any("constant branch is disconnected" in m.value for m in at.markdown)
+    open_tab(at, "Gradients and why")
     assert any("constant branch is disconnected" in m.value for m in at.markdown)
 
 
@@ -107,12 +117,15 @@ def test_compare_shows_both_sides():
     at.selectbox(key="preset").set_value("bad_step").run()
     at.toggle(key="compare").set_value(True).run()
     assert not at.exception
+    assert len(at.get("plotly_chart")) == 1           # the compare tab is not open yet
+    open_tab(at, "Automatic vs custom")
     assert len(at.get("plotly_chart")) == 3
 
 
 def test_train_any_program_from_the_explorer():
     at = app()
     at.selectbox(key="preset").set_value("sign_train").run()
+    open_tab(at, "Train")
     at.slider(key="train:steps").set_value(100).run()
     at.button(key="train:run").click().run()
     assert not at.exception and not at.error

@@ -420,7 +420,8 @@ def test_downloads_are_the_code_the_animation_and_the_trace(app, tmp_path):
     import graphviz_core as gc
 
     page = app.goto(plot=True)
-    page.get_by_role("tab", name="Share & export").click()
+    with app.rerun():                   # the tabs are lazy: opening one reruns the page
+        page.get_by_role("tab", name="Share & export").click()
     files = {}
     for label in ("TensorFlow code (.py)", "Animation (.html)", "Trace (.csv)"):
         with page.expect_download(timeout=30_000) as info:
