@@ -87,6 +87,7 @@ def first_visit() -> None:
         ss["watch"] = shared["watch"]
     ss["dtype"] = shared["dtype"]
     ss["expand"] = shared["expand"]
+    ss["compare"] = shared["compare"]
     ss["presentation"] = shared["presentation"]
     ss["speed"] = shared["speed"]
     ss["url_messages"] = messages
@@ -411,7 +412,8 @@ if ex.ok:
     st.query_params.from_dict(url_state.encode({
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
         "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
-        "expand": ss.get("expand", False), "presentation": presenting,
+        "expand": ss.get("expand", False), "compare": ss.get("compare", False),
+        "presentation": presenting,
         "preset": ss["preset"], "speed": speed}))
 
 keep_widgets()

@@ -4,7 +4,7 @@ The state is a plain dict::
 
     {"program": str, "inputs": {name: float}, "modes": {fn: mode}, "targets": [names],
      "watch": [names] | None, "dtype": "float32" | "float64", "expand": bool,
-     "presentation": bool, "preset": str | None, "speed": float}
+     "compare": bool, "presentation": bool, "preset": str | None, "speed": float}
 
 :func:`encode` makes ``{str: str}`` for ``st.query_params``; :func:`decode` turns whatever a
 URL holds back into a state, never raising: bad or oversized values fall back to defaults
@@ -26,11 +26,13 @@ MAX_URL_CHARS = 8000        # a whole query string larger than this is ignored
 _PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
 _MAX_MESSAGES = 5
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)      # the animation speeds the Explorer offers
+_FLAGS = ("expand", "compare", "presentation")
 
 
 def default_state(program: str = "") -> dict:
     return {"program": program, "inputs": {}, "modes": {}, "targets": [], "watch": None,
-            "dtype": "float32", "expand": False, "presentation": False, "preset": None,
+            "dtype": "float32", "expand": False, "compare": False, "presentation": False,
+            "preset": None,
             "speed": 1.0}
 
 
@@ -55,7 +57,7 @@ def encode(state: dict) -> dict:
         q["watch"] = ",".join(state["watch"]) or "-"
     if state.get("dtype", "float32") != "float32":
         q["dtype"] = state["dtype"]
-    for flag in ("expand", "presentation"):
+    for flag in _FLAGS:
         if state.get(flag):
             q[flag] = "1"
     if state.get("preset"):
@@ -114,7 +116,7 @@ def decode(query) -> tuple[dict, list[str]]:
             state["dtype"] = items["dtype"]
         else:
             msgs.append("dtype in the link must be float32 or float64; using float32")
-    for flag in ("expand", "presentation"):
+    for flag in _FLAGS:
         if flag in items:
             state[flag] = items[flag].lower() in ("1", "true", "yes", "on")
     if "preset" in items:

@@ -120,6 +120,10 @@ def test_compare_shows_both_sides():
     assert len(at.get("plotly_chart")) == 1           # the compare tab is not open yet
     open_tab(at, "Automatic vs custom")
     assert len(at.get("plotly_chart")) == 3
+    # a share link keeps the side-by-side view switched on
+    query = {k: at.query_params[k] for k in at.query_params}
+    again = app(**{k: v[0] if isinstance(v, list) else v for k, v in query.items()})
+    assert again.toggle(key="compare").value is True
 
 
 def test_train_any_program_from_the_explorer():
@@ -149,9 +153,14 @@ def test_presentation_link_puts_graph_first_and_folds_controls():
 
 def test_lessons_are_linked_from_the_home_page():
     at = app()
-    links = [el for el in at.main if getattr(el, "type", "") == "page_link"]
-    labels = " ".join(str(getattr(el, "proto", "")) for el in at.get("page_link"))
-    assert "Chain rule" in labels and "Numerical stability" in labels
+    links = {el.proto.page: el.proto.label for el in at.get("page_link")}
+    # every lesson page (served as its file name without the number: 1_Chain_rule.py ->
+    # Chain_rule), each with its title and a one-line description
+    pages = sorted(p.stem.split("_", 1)[1] for p in (Path(APP).parent / "pages").glob("*.py"))
+    assert sorted(Path(p).stem for p in links) == pages
+    for label in links.values():
+        title, _, line = label.partition(" — ")
+        assert title.strip("*") and len(line) > 20, label
 
 
 def test_variable_constant_switch_rewrites_the_line():
