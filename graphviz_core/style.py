@@ -1,7 +1,7 @@
 """Page styling shared by the Explorer and the lessons (plain CSS text; no streamlit here).
 
 Presentation mode is for a projector at the back of a lecture hall: large type everywhere,
-the graph first. Streamlit 1.67 wraps heading text in a span, hence ``h1, h1 span``.
+dark text instead of Streamlit's grey captions, the graph first. Streamlit 1.67 wraps heading text in a span, hence ``h1, h1 span``.
 """
 from __future__ import annotations
 
@@ -18,4 +18,7 @@ PRESENTATION_CSS = """<style>
   textarea { font-size: 1.25rem !important; line-height: 1.5 !important; }
   [data-testid="stMetricValue"] div { font-size: 3.2rem !important; }
   [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
+  /* high contrast: Streamlit's grey captions and labels wash out on a projector */
+  .stCaption p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+  [data-testid="stMetricLabel"] p, label p { color: #1a1a1a !important; }
 </style>"""
