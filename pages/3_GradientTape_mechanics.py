@@ -62,6 +62,12 @@ with left:
 with right:
     st.plotly_chart(fd_figure(w1, w2, eps, wrt, presentation), key="tape_fd",
                     config={"displayModeBar": False})
+# f(w1, w2) with Variables at the chosen values: the graph behind the autodiff column, and
+# behind both tapes of section 2
+f_link = gc.explorer_link(gc.preset("f_variables").source, inputs={"w1": w1, "w2": w2},
+                          preset_key="f_variables")
+st.markdown(f"[Open f(w1, w2) in the Explorer]({f_link}): the backward pass that gives "
+            "the exact derivatives.")
 
 # ---------------------------------------------------------------------------- 2
 st.header("2. Asking a tape twice")
@@ -85,6 +91,8 @@ with b:
             "del tape               # free the memory", language="python")
     st.success(f"Both answers: ∂z/∂w1 = {fmt(twice.first)}, ∂z/∂w2 = {fmt(twice.second)}",
                icon=":material/check_circle:")
+st.markdown(f"[Open f(w1, w2) in the Explorer]({f_link}): it asks for both gradients in "
+            "one call, `tape.gradient(z, [w1, w2])`, which any tape allows.")
 
 # ---------------------------------------------------------------------------- 3
 st.header("3. Constants, Variables and tape.watch")

@@ -160,6 +160,17 @@ def test_tape_page_shows_every_seed_002_number():
     assert list(stop["with stop_gradient"]) == ["30", "None"]
 
 
+def test_tape_page_first_sections_open_f_in_the_explorer():
+    at = page(TAPE)
+    at.number_input(key="tape_w1").set_value(2.0).run()
+    f_links = [l for l in explorer_links(at) if l["preset"] == "f_variables"]
+    assert len(f_links) >= 2                        # sections 1 and 2 (3 may add one)
+    assert all(l["inputs"] == {"w1": 2.0, "w2": 3.0} for l in f_links)
+    state = f_links[0]
+    t = gc.trace(gc.parse(state["program"]), inputs=state["inputs"])
+    assert t.gradients == {"w1": 18.0, "w2": 4.0}              # 6 w1 + 2 w2, 2 w1
+
+
 def test_tape_page_widgets_move_the_numbers():
     at = page(TAPE)
     at.checkbox(key="tape_watch_c1").check().run()
