@@ -20,7 +20,8 @@ import re
 import plotly.graph_objects as go
 
 from .layout import layered_layout
-from .report import first_nonfinite, fmt, rule_mismatch
+from .report import first_nonfinite, rule_mismatch
+from .report import fmt as _fmt_full
 
 __all__ = ["backward_figure", "PALETTE", "substitute", "node_hover"]
 
@@ -28,7 +29,7 @@ __all__ = ["backward_figure", "PALETTE", "substitute", "node_hover"]
 PALETTE = {
     "ink": "#1a1a1a", "muted": "#6b6b6b", "edge": "#c9c9c9", "idle": "#eeeeee",
     "forward": "#56B4E9", "active": "#E69F00", "gradient": "#0072B2", "done": "#009E73",
-    "custom": "#CC79A7", "none": "#8a8a8a", "nan": "#D55E00", "paper": "#ffffff",
+    "custom": "#CC79A7", "none": "#6b6b6b", "nan": "#D55E00", "paper": "#ffffff",
 }
 
 # trace indices (frames update the dynamic ones by index)
@@ -36,6 +37,20 @@ _T = dict(edges=0, grad_edges=1, none_edges=2, nan_edges=3, halo=4, nodes=5, inf
           packets=7, literals=8, caption=9)
 _DYNAMIC = [_T[k] for k in ("grad_edges", "none_edges", "nan_edges", "halo", "nodes", "info",
                             "packets", "caption")]
+
+
+def fmt(v, digits: int = 7) -> str:
+    """:func:`report.fmt` for the graph, where space is short: whole numbers of more than 7
+    digits in e-notation (a table keeps 4294967296; a node label shows 4.29497e+09).
+
+    >>> fmt(10686474223616.0, 5), fmt(1024.0, 5), fmt((2.0, 4294967296.0), 5)
+    ('1.06865e+13', '1024', '2, 4.29497e+09')
+    """
+    if isinstance(v, (tuple, list)):
+        return ", ".join(fmt(x, digits) for x in v)
+    if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) >= 1e7:
+        return f"{v:.{digits + 1}g}"
+    return _fmt_full(v, digits)
 
 
 def _finite(v) -> bool:
@@ -150,7 +165,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     n_fwd, n_bwd = len(layers), len(trace.events)
     vx = [pos[n][0] for n in values]
     vy = [pos[n][1] for n in values]
-    info_y = [y - s.info_gap for y in vy]
+    info_y = vy         # set once the node sizes are known (below)
     all_x = [p[0] for p in pos.values()] or [0.0]
     all_y = [p[1] for p in pos.values()] or [0.0]
     cap_x, cap_y = min(all_x) - 0.65, max(all_y) + 0.55     # the caption: top left
@@ -161,6 +176,13 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     rows = max((sum(1 for m in values if pos[m][0] == x) for x in {pos[n][0] for n in values}),
                default=1)
     s.fit(cols, rows)
+    size = {n: s.node_size(g.nodes[n]["label"]) for n in values}
+    height = _height(s, rows) if height is None else height
+    # the value text starts just below each node's own edge: px -> y units (fixed axes)
+    y_span = (max(all_y) + 0.75) - (min(all_y) - 0.95)
+    per_px = y_span / max(height - sum(_margins(s)), 1)
+    info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + 4) * per_px) for n in values]
+    halo = {n: size[n] + round(36 * s.k * s.scale) for n in values}     # wider than its node
 
     def info(n, lit, fired):
         a = g.nodes[n]
@@ -197,6 +219,12 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
                                                       a["inputs"])))
             if bad:
                 colors.append(PALETTE["nan"])
+            elif a["kind"] == "input" and fired == n_bwd - 1 and \
+                    trace.gradients.get(a["names"][0], 0.0) is None:
+                colors.append(PALETTE["none"])        # the end: TensorFlow says None
+            elif a["kind"] == "input" and fired >= 0 and _arrived(contrib[n], fired) and \
+                    all(v is None for _, v in contrib[n]):
+                colors.append(PALETTE["none"])        # only None arrived
             elif done or (a["kind"] == "input" and fired >= 0 and _arrived(contrib[n], fired)):
                 colors.append(PALETTE["done"])
             elif lit:
@@ -204,15 +232,13 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             else:
                 colors.append(PALETTE["idle"])
             texts.append(info(n, lit, fired))
-        halo_x, halo_y = [], []
-        if 0 <= fired < n_bwd:
-            hx, hy = pos[trace.events[fired].node]
-            halo_x, halo_y = [hx], [hy]
-        elif fired < 0 and layers:
-            for n in values:
-                if pos[n][0] == forward_x:
-                    halo_x.append(pos[n][0])
-                    halo_y.append(pos[n][1])
+        halo_x, halo_y, halo_s = [], [], []
+        lit_now = ([trace.events[fired].node] if 0 <= fired < n_bwd else
+                   [n for n in values if pos[n][0] == forward_x] if fired < 0 and layers else [])
+        for n in lit_now:
+            halo_x.append(pos[n][0])
+            halo_y.append(pos[n][1])
+            halo_s.append(halo[n])
         # packets: hidden at the consumer until their event, then most of the way back
         px, py, ptext, psize, pcolor = [], [], [], [], []
         edges = {"grad": ([], []), "none": ([], []), "nan": ([], [])}
@@ -237,7 +263,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             dict(type="scatter", x=edges["grad"][0] or none, y=edges["grad"][1] or none),
             dict(type="scatter", x=edges["none"][0] or none, y=edges["none"][1] or none),
             dict(type="scatter", x=edges["nan"][0] or none, y=edges["nan"][1] or none),
-            dict(type="scatter", x=halo_x or none, y=halo_y or none),
+            dict(type="scatter", x=halo_x or none, y=halo_y or none,
+                 marker=dict(size=halo_s or [0])),
             dict(type="scatter", marker=dict(color=colors)),
             dict(type="scatter", text=texts),
             dict(type="scatter", x=px or none, y=py or none, text=ptext,
@@ -247,7 +274,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
 
     total = n_fwd + n_bwd
     final = state(total - 1)
-    sizes = [s.node_size(g.nodes[n]["label"]) for n in values]
+    sizes = [size[n] for n in values]
     outline = [(PALETTE["custom"], s.outline * 2) if g.nodes[n]["kind"] == "call"
                and g.nodes[n]["mode"] == "custom" else (PALETTE["ink"], s.outline * 1.5)
                if g.nodes[n]["target"] else (PALETTE["paper"], s.outline) for n in values]
@@ -266,8 +293,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
              line=dict(color=PALETTE["none"], width=s.edge * 1.8, dash="dash")),
         dict(mode="lines", hoverinfo="skip", name="NaN / inf",
              line=dict(color=PALETTE["nan"], width=s.edge * 2.2)),
-        dict(mode="markers", name="now", marker=dict(size=s.halo, color=PALETTE["active"],
-                                                    opacity=0.45), **quiet),
+        dict(mode="markers", name="now", marker=dict(color=PALETTE["active"], opacity=0.45),
+             **quiet),
         dict(x=vx, y=vy, mode="markers+text", name="nodes", showlegend=False,
              text=[_short(g.nodes[n]["label"]) if s.labels else " " for n in values],
              textposition="middle center",
@@ -276,7 +303,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
              hoverlabel=dict(font=dict(size=s.hover, family="Menlo, Consolas, monospace"),
                              bgcolor="white", align="left"),
              customdata=values,
-             marker=dict(symbol="circle", size=sizes, line=dict(color=[o[0] for o in outline],
+             marker=dict(symbol="circle", size=sizes, opacity=1,   # edges never show through
+                         line=dict(color=[o[0] for o in outline],
                                                               width=[o[1] for o in outline]))),
         dict(x=vx, y=info_y, mode="text", name="info", textposition="bottom center",
              textfont=dict(size=s.info, color=PALETTE["ink"]), **quiet),
@@ -293,6 +321,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     ]
     for name, color, symbol in (("forward value", PALETTE["forward"], "circle"),
                                 ("gradient known", PALETTE["done"], "circle"),
+                                ("gradient None", PALETTE["none"], "circle"),
                                 ("custom gradient", PALETTE["custom"], "circle-open"),
                                 ("now", PALETTE["active"], "circle")):
         data.append(dict(
@@ -430,7 +459,6 @@ class _Sizes:
         self.hover = round(14 * k)
         self.packet_text = round(15 * k)
         self.packet = round(14 * k)
-        self.halo = round(92 * k)
         self.edge = 2.0 * k
         self.outline = 2.0 * k
         self.legend_marker = round(14 * k)
@@ -448,29 +476,41 @@ class _Sizes:
         self.dense = per_col < 130 or per_row < 110
         self.scale = max(0.3, min(1.0, per_col / 130, per_row / 110))
         self.labels = self.node_size("xx") >= 30
-        self.halo = round(self.halo * self.scale)
         self.packet = max(6, round(self.packet * self.scale))
 
     def node_size(self, label: str) -> float:
         return round(max(52, 10 * min(len(label), 9) + 16) * self.k * self.scale)
 
 
+def _height(s, rows: int) -> int:
+    """The figure's height in px for ``rows`` nodes in the tallest layer."""
+    return int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
+
+
+def _buttons_px(s) -> int:
+    return round(2.4 * s.info) + 8              # the Play/Pause row
+
+
+def _margins(s) -> tuple:
+    """(top, bottom) margins in px; the bottom holds the Play/Pause row and the slider."""
+    return 40 + 20 * (s.k > 1), _buttons_px(s) + round(3.2 * s.info) + 34
+
+
 def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
     """The figure's layout as a plain dict: size, axes, controls, function boxes, title."""
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
-    rows = max((sum(1 for n in values if pos[n][0] == x) for x in set(xs)), default=1)
     if height is None:
-        height = int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
+        height = _height(s, max((sum(1 for n in values if pos[n][0] == x) for x in set(xs)),
+                                default=1))
     ms = int(900 / max(speed, 0.1))
     play = dict(frame=dict(duration=ms, redraw=False), fromcurrent=True, mode="immediate",
                 transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
     # Play/Pause on a row of their own, the slider below at full width: side by side, the
     # buttons (a width in px) covered the slider's first steps (placed at a fraction of a
     # width that depends on the screen). Heights are known here, so rows are px -> paper.
-    top, buttons = 40 + 20 * (s.k > 1), round(2.4 * s.info) + 8
-    bottom = buttons + round(3.2 * s.info) + 34        # the slider: grip, ticks, labels
-    below = -(buttons + 4) / max(height - top - bottom, 1)
+    top, bottom = _margins(s)
+    below = -(_buttons_px(s) + 4) / max(height - top - bottom, 1)
     layout = dict(
         height=height, paper_bgcolor=PALETTE["paper"], plot_bgcolor=PALETTE["paper"],
         margin=dict(l=10, r=10, t=top, b=bottom),

@@ -145,7 +145,9 @@ def _none_cuts(trace, prog, src, reach) -> list[str]:
                 elif a["kind"] == "call" and e.mode == "custom":
                     why = f"the custom rule of {e.name} (line {a['line']}) returns None"
                 elif a["kind"] == "call":
-                    why = f"inside {e.name} (line {a['line']}) " + _inside(prog.functions[e.name])
+                    fn = prog.functions[e.name]
+                    why = (f"inside {e.name} (defined on line {fn.line}, called on line "
+                           f"{a['line']}) " + _inside(fn))
                 else:
                     why = f"{e.name} (node {e.node}) gives no gradient to this input"
                 if why not in out:

@@ -60,6 +60,8 @@ def test_switching_mode_changes_gradients():
     assert list(metrics(at).values()) == ["None"]
     # the reason stands under the None, and again in the gradients tab
     assert any("constant branch is disconnected" in c.value for c in at.caption)
+    line = gc.parse(gc.preset("bad_step").source).functions["bad_step"].line
+    assert any(f"inside bad_step (defined on line {line}," in c.value for c in at.caption)
     assert not any("constant branch is disconnected" in m.value for m in at.markdown)
     open_tab(at, "Gradients and why")
     assert any("constant branch is disconnected" in m.value for m in at.markdown)

@@ -111,6 +111,28 @@ def test_big_graph_keeps_the_first_non_finite_marked():
     assert any("NaN born here" in s for s in info[f"b{len(t.events) - 1}"])
 
 
+def test_an_input_whose_gradient_is_none_is_drawn_as_none():
+    prog, t = traced("bad_step", modes={"bad_step": "automatic"})
+    assert t.gradients["x"] is None
+    fig = gc.backward_figure(t, prog)
+    nodes = fig.layout.meta["nodes"]
+    colours = last(fig, "nodes")["marker"]["color"]
+    assert colours[nodes.index("n0")] == gc.PALETTE["none"]   # n0 is the input x
+    assert gc.PALETTE["done"] in colours                  # the steps did get gradients
+    assert "gradient None" in [d.name for d in fig.data]  # and the legend says so
+
+
+@pytest.mark.parametrize("key", ["bad_step", "sign_train", "foo3"])
+def test_the_now_halo_is_wider_than_the_node_it_marks(key):
+    prog, t = traced(key)
+    fig = gc.backward_figure(t, prog)
+    nodes, size = fig.layout.meta["nodes"], fig.data[_T["nodes"]].marker.size
+    for f in frames(fig)[fig.layout.meta["forward_frames"]:]:
+        halo = f["data"][_DYNAMIC_INDEX("halo")]
+        event = t.events[int(f["name"][1:])]
+        assert halo["marker"]["size"][0] > size[nodes.index(event.node)], f["name"]
+
+
 def test_custom_nodes_have_their_outline_and_rule():
     prog, t = traced("foo3")
     fig = gc.backward_figure(t, prog)

@@ -28,7 +28,7 @@ CVD = {
 }
 
 # colours a viewer must tell apart, with what they mean in the figure
-NODE_STATES = ("idle", "forward", "done", "nan", "active")      # node fills and the halo
+NODE_STATES = ("idle", "forward", "done", "none", "nan", "active")   # node fills, the halo
 EDGE_KINDS = ("gradient", "none", "nan", "edge")                 # edges: flowing/None/NaN/idle
 MIN_DELTA_E = 12        # ~ clearly different at a glance (2.3 is a just-noticeable difference)
 
