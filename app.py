@@ -153,7 +153,9 @@ with st.sidebar:
                    "Share the link with presentation=1 to open a class straight into it.")
     speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
                              format_func=lambda v: f"{v:g}×")
-    st.caption("Keys on the graph: → ← step, Space play/pause, Home/End first/last.")
+    st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
+               "the backward ones. Keys on the graph: → ← step, Space play/pause, "
+               "Home/End first/last.")
 
 if presenting:
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)

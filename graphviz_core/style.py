@@ -20,5 +20,6 @@ PRESENTATION_CSS = """<style>
   [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
   /* high contrast: Streamlit's grey captions and labels wash out on a projector */
   .stCaption p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
-  [data-testid="stMetricLabel"] p, label p { color: #1a1a1a !important; }
+  [data-testid="stMetricLabel"] p, label p { color: #1a1a1a !important; opacity: 1 !important; }
+  [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 </style>"""
