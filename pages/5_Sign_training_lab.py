@@ -194,6 +194,15 @@ with chart_col:
         else:
             chart_slot.info("No runs yet. Choose a gradient for sign and press ▶ Run, or "
                             "press “Seed story”.")
+    # a run with the settings of an earlier one draws exactly on top of it: say so
+    newest = ss["tl_runs"][-1] if ss["tl_runs"] else None
+    twin = next((r for r in ss["tl_runs"][:-1] if newest is not None and r["status"] == "done"
+                 and newest["status"] == "done"
+                 and r["label"].split(" ", 1)[1] == newest["label"].split(" ", 1)[1]), None)
+    if twin is not None:
+        st.caption(f"Run #{newest['id']} used the same settings as run #{twin['id']}, so its "
+                   f"curves lie exactly on top of #{twin['id']}'s: TensorFlow gives the same "
+                   "numbers every time. Change a setting to compare.")
     stopped = [r for r in ss["tl_runs"] if r["status"] == "stopped"]
     for r in stopped:
         st.caption(f"{r['label']} was stopped at step {len(r['records'])} of {r['steps']}.")

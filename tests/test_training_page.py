@@ -69,6 +69,17 @@ def test_short_run_is_added_and_overlaid(at):
     assert len(curves(charts(at)[0])) == 3
 
 
+def test_a_run_with_the_seed_settings_says_it_lies_on_the_seed_run():
+    at = ok(AppTest.from_file(PAGE, default_timeout=120).run())     # a session of its own
+    assert not any("same settings" in c.value for c in at.caption)
+    ok(at.button(key="tl_run").click().run())               # the defaults: the seed's run
+    runs = curves(charts(at)[0])
+    assert len(runs) == 3
+    seed, new = list(runs.values())[1:]
+    assert new["y2"] == seed["y2"]                          # the very same numbers
+    assert any("Run #3 used the same settings as run #2" in c.value for c in at.caption)
+
+
 def test_scrubber_shows_the_backward_pass_at_that_step(at):
     at.selectbox(key="tl_inspect").set_value(2)
     ok(at.run())
