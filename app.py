@@ -126,7 +126,9 @@ ss["presentation_on"] = presenting        # lesson pages follow the Explorer's c
 # cache_resource, not cache_data: a cache_data hit unpickles the Exploration, and unpickling a
 # plotly Figure re-validates all of it (slower than tracing again; bench/README.md). The page
 # only reads the result, so every session can share the one object.
-@st.cache_resource(max_entries=64, show_spinner=False)
+# At most 16 entries, each dropped after 10 minutes: an entry holds whole figures (up to
+# three with side by side), and a 300-node figure is several MB.
+@st.cache_resource(max_entries=16, ttl=600, show_spinner=False)
 def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed):
     """Pure and deterministic, so one result serves every session that asks the same."""
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
@@ -298,6 +300,8 @@ def table(rows) -> None:
     """A table of rows (dicts). In presentation mode an HTML table, which the presentation
     CSS enlarges; st.dataframe draws on a canvas at a fixed small size. Rows go to
     st.dataframe as an Arrow table: converting through pandas cost ~14x more per table."""
+    if not rows:
+        return
     if presenting:
         df = pd.DataFrame(rows)
         st.table(df.set_index(df.columns[0]))
@@ -407,7 +411,7 @@ if ex.ok:
     # page's work on every rerun, for nobody to see
     tabs = st.tabs(list(TABS), key="details", on_change="rerun")
     for tab, fill in zip(tabs, TABS.values()):
-        if tab.open is not False:       # None: a Streamlit without lazy tabs runs them all
+        if tab.open:
             with tab:
                 fill(ex)
     t = ex.trace

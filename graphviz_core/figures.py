@@ -20,8 +20,7 @@ import re
 import plotly.graph_objects as go
 
 from .layout import layered_layout
-from .report import first_nonfinite, rule_mismatch
-from .report import fmt as _fmt_full
+from .report import first_nonfinite, fmt, rule_mismatch
 
 __all__ = ["backward_figure", "PALETTE", "substitute", "node_hover"]
 
@@ -39,18 +38,18 @@ _DYNAMIC = [_T[k] for k in ("grad_edges", "none_edges", "nan_edges", "halo", "no
                             "packets", "caption")]
 
 
-def fmt(v, digits: int = 7) -> str:
-    """:func:`report.fmt` for the graph, where space is short: whole numbers of more than 7
-    digits in e-notation (a table keeps 4294967296; a node label shows 4.29497e+09).
+def _num(v, digits: int = 5) -> str:
+    """:func:`report.fmt` for text drawn on the graph, where space is short: whole numbers of
+    more than 7 digits in e-notation. Tables and the hover keep every digit (4294967296).
 
-    >>> fmt(10686474223616.0, 5), fmt(1024.0, 5), fmt((2.0, 4294967296.0), 5)
+    >>> _num(10686474223616.0), _num(1024.0), _num((2.0, 4294967296.0))
     ('1.06865e+13', '1024', '2, 4.29497e+09')
     """
     if isinstance(v, (tuple, list)):
-        return ", ".join(fmt(x, digits) for x in v)
+        return ", ".join(_num(x, digits) for x in v)
     if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) >= 1e7:
         return f"{v:.{digits + 1}g}"
-    return _fmt_full(v, digits)
+    return fmt(v, digits)
 
 
 def _finite(v) -> bool:
@@ -165,7 +164,6 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     n_fwd, n_bwd = len(layers), len(trace.events)
     vx = [pos[n][0] for n in values]
     vy = [pos[n][1] for n in values]
-    info_y = vy         # set once the node sizes are known (below)
     all_x = [p[0] for p in pos.values()] or [0.0]
     all_y = [p[1] for p in pos.values()] or [0.0]
     cap_x, cap_y = min(all_x) - 0.65, max(all_y) + 0.55     # the caption: top left
@@ -179,7 +177,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     size = {n: s.node_size(g.nodes[n]["label"]) for n in values}
     height = _height(s, rows) if height is None else height
     # the value text starts just below each node's own edge: px -> y units (fixed axes)
-    y_span = (max(all_y) + 0.75) - (min(all_y) - 0.95)
+    y_lo, y_hi = _y_range(all_y)
+    y_span = y_hi - y_lo
     per_px = y_span / max(height - sum(_margins(s)), 1)
     info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + 4) * per_px) for n in values]
     halo = {n: size[n] + round(36 * s.k * s.scale) for n in values}     # wider than its node
@@ -247,7 +246,7 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             if i <= fired:
                 px.append(round(cx + (qx - cx) * 0.55, 4))
                 py.append(round(cy + (qy - cy) * 0.55, 4))
-                ptext.append(fmt(v, 5) if i == fired or not s.dense else " ")
+                ptext.append(_num(v, 5) if i == fired or not s.dense else " ")
                 psize.append(s.packet if i == fired else round(s.packet * 0.75))
                 kind = "none" if v is None else "nan" if not _finite(v) else "grad"
                 pcolor.append(_EDGE_COLOR[kind])
@@ -392,9 +391,9 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
         return " "
     parts = []
     if a["kind"] != "input" and a["names"]:
-        parts.append(f"{', '.join(a['names'])} = {fmt(a['value'], 5)}")
+        parts.append(f"{', '.join(a['names'])} = {_num(a['value'], 5)}")
     else:
-        parts.append(f"= {fmt(a['value'], 5)}")
+        parts.append(f"= {_num(a['value'], 5)}")
     if a["kind"] == "input" and a["watched"] is False:
         parts.append("not watched")
     if a["kind"] == "call" and a["mode"] == "custom":
@@ -406,7 +405,7 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
         ev = trace.events[ev_i]
         parts.append(f"↑ {_sum_text(contribs, ev_i, ev.upstream, a['target'])}")
         real = [v for v, src in zip(ev.local, a["inputs"]) if g.nodes[src]["kind"] != "literal"]
-        parts.append(f"local {fmt(tuple(real), 4)}")
+        parts.append(f"local {_num(tuple(real), 4)}")
         if rule_mismatch(ev):
             parts.append("⚠ ↓ ≠ ↑ × local")
         if bwd_bad:
@@ -422,19 +421,19 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
 
 def _sum_text(contribs, before, total, is_target) -> str:
     """``30 + 6 = 36`` when several contributions add up; ``36`` for one."""
-    terms = [fmt(v, 5) for i, v in contribs if i < before and v is not None]
+    terms = [_num(v, 5) for i, v in contribs if i < before and v is not None]
     if is_target:
         terms = ["1"] + terms
     if len(terms) > 1:
-        return " + ".join(terms) + f" = {fmt(total, 5)}"
-    return fmt(total, 5)
+        return " + ".join(terms) + f" = {_num(total, 5)}"
+    return _num(total, 5)
 
 
 def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
     if step < n_fwd:
         x = layers[step]
         names = [trace.graph.nodes[n] for n in values if pos[n][0] == x]
-        shown = ", ".join(f"{a['names'][-1] if a['names'] else a['label']} = {fmt(a['value'], 5)}"
+        shown = ", ".join(f"{a['names'][-1] if a['names'] else a['label']} = {_num(a['value'], 5)}"
                           for a in names[:4])
         more = " …" if len(names) > 4 else ""
         return f"Forward {step + 1}/{n_fwd}: {shown}{more}"
@@ -447,7 +446,7 @@ def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
     local = tuple(e.local[k] for k in real)
     down = tuple(e.downstream[k] for k in real)
     return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode}) — upstream "
-            f"{fmt(e.upstream, 5)} × local {fmt(local, 5)} → downstream {fmt(down, 5)}")
+            f"{_num(e.upstream, 5)} × local {_num(local, 5)} → downstream {_num(down, 5)}")
 
 
 class _Sizes:
@@ -482,6 +481,11 @@ class _Sizes:
         return round(max(52, 10 * min(len(label), 9) + 16) * self.k * self.scale)
 
 
+def _y_range(ys) -> tuple:
+    """The fixed y axis: room below the lowest node for its text, above for the caption."""
+    return min(ys) - 0.95, max(ys) + 0.75
+
+
 def _height(s, rows: int) -> int:
     """The figure's height in px for ``rows`` nodes in the tallest layer."""
     return int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
@@ -497,12 +501,10 @@ def _margins(s) -> tuple:
 
 
 def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
-    """The figure's layout as a plain dict: size, axes, controls, function boxes, title."""
+    """The figure's layout as a plain dict: size (``height`` in px, known), axes, controls,
+    function boxes, title."""
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
-    if height is None:
-        height = _height(s, max((sum(1 for n in values if pos[n][0] == x) for x in set(xs)),
-                                default=1))
     ms = int(900 / max(speed, 0.1))
     play = dict(frame=dict(duration=ms, redraw=False), fromcurrent=True, mode="immediate",
                 transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
@@ -520,7 +522,7 @@ def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
                     font=dict(size=s.info)),
         xaxis=dict(range=[min(xs) - 0.7, max(xs) + 0.7], visible=False, fixedrange=True,
                    autorange=False),
-        yaxis=dict(range=[min(ys) - 0.95, max(ys) + 0.75], visible=False, fixedrange=True,
+        yaxis=dict(range=list(_y_range(ys)), visible=False, fixedrange=True,
                    autorange=False),
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",

@@ -21,5 +21,4 @@ PRESENTATION_CSS = """<style>
   /* high contrast: Streamlit's grey captions and labels wash out on a projector */
   .stCaption p, [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
   [data-testid="stMetricLabel"] p, label p { color: #1a1a1a !important; opacity: 1 !important; }
-  [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 </style>"""

@@ -72,6 +72,9 @@ def new_run(surrogate, rule_text, optimizer, lr, start, steps, prog, modes, reco
     label = f"#{ss['tl_next'] - 1} {label[:48]} · {optimizer} {lr:g} · x₀ = {start:g}"
     run = {"id": ss["tl_next"] - 1, "label": label, "source": prog.source, "modes": modes,
            "steps": steps, "records": list(records or []),
+           # what makes two runs the same (the label is cut short)
+           "settings": (prog.source, tuple(sorted(modes.items())), optimizer, float(lr),
+                        int(steps)),
            "status": "done" if records is not None else "running"}
     ss["tl_runs"].append(run)
     del ss["tl_runs"][:-MAX_RUNS]
@@ -197,8 +200,7 @@ with chart_col:
     # a run with the settings of an earlier one draws exactly on top of it: say so
     newest = ss["tl_runs"][-1] if ss["tl_runs"] else None
     twin = next((r for r in ss["tl_runs"][:-1] if newest is not None and r["status"] == "done"
-                 and newest["status"] == "done"
-                 and r["label"].split(" ", 1)[1] == newest["label"].split(" ", 1)[1]), None)
+                 and newest["status"] == "done" and r["settings"] == newest["settings"]), None)
     if twin is not None:
         st.caption(f"Run #{newest['id']} used the same settings as run #{twin['id']}, so its "
                    f"curves lie exactly on top of #{twin['id']}'s: TensorFlow gives the same "

@@ -153,6 +153,15 @@ def test_presentation_link_puts_graph_first_and_folds_controls():
     assert list(trace["downstream"]) == ["32", "256", "1024"]
 
 
+@pytest.mark.parametrize("presentation", ["0", "1"])
+def test_a_program_without_inputs_has_empty_tabs_not_a_crash(presentation):
+    at = app(presentation=presentation)
+    at.text_area(key="program").set_value("y = 2.0 * 3.0").run()
+    for tab in ("Backward trace", "Gradients and why", "Automatic vs custom", "Train"):
+        open_tab(at, tab)
+        assert not at.exception, (tab, at.exception)
+
+
 def test_lessons_are_linked_from_the_home_page():
     at = app()
     links = {el.proto.page: el.proto.label for el in at.get("page_link")}

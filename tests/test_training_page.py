@@ -78,6 +78,9 @@ def test_a_run_with_the_seed_settings_says_it_lies_on_the_seed_run():
     seed, new = list(runs.values())[1:]
     assert new["y2"] == seed["y2"]                          # the very same numbers
     assert any("Run #3 used the same settings as run #2" in c.value for c in at.caption)
+    at.number_input(key="tl_steps").set_value(120)                # one setting differs
+    ok(at.button(key="tl_run").click().run())
+    assert not any("Run #4 used the same settings" in c.value for c in at.caption)
 
 
 def test_scrubber_shows_the_backward_pass_at_that_step(at):
