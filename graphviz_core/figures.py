@@ -20,7 +20,7 @@ import re
 import plotly.graph_objects as go
 
 from .layout import layered_layout
-from .report import first_nonfinite, fmt, rule_mismatch
+from .report import first_nonfinite, fmt, real_inputs, rule_mismatch
 
 __all__ = ["backward_figure", "PALETTE", "substitute", "node_hover"]
 
@@ -213,9 +213,8 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
             ev_i = a["event"]
             done = ev_i is not None and ev_i <= fired
             bad = (lit and not _finite(a["value"])) or \
-                  (done and not all(_finite(v) or v is None or g.nodes[src]["kind"] == "literal"
-                                    for v, src in zip(trace.events[ev_i].downstream,
-                                                      a["inputs"])))
+                  (done and not all(_finite(v) or v is None for v in
+                                    real_inputs(g, n, trace.events[ev_i].downstream)))
             if bad:
                 colors.append(PALETTE["nan"])
             elif a["kind"] == "input" and fired == n_bwd - 1 and \
@@ -404,8 +403,7 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     if ev_i is not None and ev_i <= fired:
         ev = trace.events[ev_i]
         parts.append(f"↑ {_sum_text(contribs, ev_i, ev.upstream, a['target'])}")
-        real = [v for v, src in zip(ev.local, a["inputs"]) if g.nodes[src]["kind"] != "literal"]
-        parts.append(f"local {_num(tuple(real), 4)}")
+        parts.append(f"local {_num(real_inputs(g, node, ev.local), 4)}")
         if rule_mismatch(ev):
             parts.append("⚠ ↓ ≠ ↑ × local")
         if bwd_bad:
@@ -442,9 +440,8 @@ def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
     a = trace.graph.nodes[e.node]
     who = a["label"] if a["kind"] != "op" else a["op"]
     mode = "custom rule" if e.mode == "custom" else "TensorFlow"
-    real = [k for k, src in enumerate(a["inputs"]) if trace.graph.nodes[src]["kind"] != "literal"]
-    local = tuple(e.local[k] for k in real)
-    down = tuple(e.downstream[k] for k in real)
+    local = real_inputs(trace.graph, e.node, e.local)
+    down = real_inputs(trace.graph, e.node, e.downstream)
     return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode}) — upstream "
             f"{_num(e.upstream, 5)} × local {_num(local, 5)} → downstream {_num(down, 5)}")
 

@@ -11,7 +11,7 @@ import networkx as nx
 from .language import Cond, Op, walk
 
 __all__ = ["fmt", "event_rows", "gradient_rows", "explain_gradient", "first_nonfinite",
-           "rule_mismatch", "node_title"]
+           "rule_mismatch", "node_title", "real_inputs"]
 
 
 def fmt(v, digits: int = 7) -> str:
@@ -40,6 +40,20 @@ def node_title(graph: nx.DiGraph, node: str) -> str:
     if a["names"] and a["kind"] != "input":
         return f"{name} → {', '.join(a['names'])}"
     return name
+
+
+def real_inputs(graph: nx.DiGraph, node: str, values) -> tuple:
+    """``values`` (an event's local or downstream, one per input of ``node``) without the
+    number literals' positions: a literal's gradient (the 0.5 in v * 0.5) is computed by
+    TensorFlow but reaches no one.
+
+    >>> import graphviz_core as gc
+    >>> t = gc.trace(gc.parse("x = 3.0\\ny = x * 0.5"))
+    >>> t.events[0].downstream, real_inputs(t.graph, t.events[0].node, t.events[0].downstream)
+    ((0.5, 3.0), (0.5,))
+    """
+    return tuple(v for v, src in zip(values, graph.nodes[node]["inputs"])
+                 if graph.nodes[src]["kind"] != "literal")
 
 
 def rule_mismatch(event, rel: float = 1e-5) -> tuple:
@@ -82,9 +96,7 @@ def first_nonfinite(trace):
     backward = None
     for i, e in enumerate(trace.events):
         ins = [e.upstream] if e.upstream is not None else []
-        # a literal's gradient (the 0.5 in v * 0.5) is computed but reaches no one
-        outs = [d for d, src in zip(e.downstream, g.nodes[e.node]["inputs"])
-                if d is not None and g.nodes[src]["kind"] != "literal"]
+        outs = [d for d in real_inputs(g, e.node, e.downstream) if d is not None]
         if all(math.isfinite(v) for v in ins) and any(not math.isfinite(v) for v in outs):
             backward = i
             break
