@@ -11,7 +11,7 @@ from . import state
 from .codegen import to_tensorflow
 from .examples import PRESETS, Preset, preset
 from .explorer import Exploration, explore
-from .figures import PALETTE, backward_figure
+from .figures import PALETTE, backward_figure, backward_spec, figure_from_spec
 from .language import (BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse,
                        set_input_kind)
 from .layout import layered_layout
@@ -23,7 +23,7 @@ __all__ = [
     "parse", "ProgramError", "Program", "Function", "Input", "BUILTINS", "LIMITS",
     "set_input_kind", "trace", "hessian", "Trace", "BackwardEvent",
     "PRESETS", "Preset", "preset",
-    "backward_figure", "PALETTE", "layered_layout",
+    "backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "layered_layout",
     "event_rows", "gradient_rows", "explain_gradient", "fmt",
     "to_tensorflow", "explore", "Exploration", "state", "PRESENTATION_CSS",
 ]

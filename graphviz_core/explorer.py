@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .codegen import to_tensorflow
-from .figures import backward_figure
+from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
 from .report import event_rows, gradient_rows
 from .tracer import Trace, trace
@@ -24,13 +24,29 @@ class Exploration:
     program: Program | None = None
     error: Exception | None = None
     trace: Trace | None = None
-    figure: object = None
+    spec: dict | None = None      # the animated figure as plotly.js reads it (backward_spec)
     events: list = field(default_factory=list)
     gradients: list = field(default_factory=list)
     code: str = ""
     notes: list = field(default_factory=list)
     compare: dict = field(default_factory=dict)   # {"automatic"|"custom": Exploration}
     settings: dict = field(default_factory=dict)  # what was actually traced
+
+    @property
+    def figure(self):
+        """The animated figure as a ``go.Figure`` (built from ``spec`` when first asked).
+
+        Pages ship ``spec``; this is for exports (``to_html``) and anyone who wants plotly's
+        objects. An exploration may be shared between sessions: two threads asking at once
+        both build the same figure, which is harmless.
+        """
+        if self.spec is None:
+            return None
+        if self._figure is None:
+            self._figure = figure_from_spec(self.spec)
+        return self._figure
+
+    _figure = None      # class default: not a dataclass field (not compared, not in repr)
 
     @property
     def ok(self) -> bool:
@@ -90,7 +106,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     ex.trace = t
     ex.settings = dict(inputs=t.inputs, modes=t.modes, targets=list(t.targets),
                        watch=list(t.watched), dtype=dtype, expand=expand)
-    ex.figure = backward_figure(t, prog, presentation=presentation, speed=speed)
+    ex.spec = backward_spec(t, prog, presentation=presentation, speed=speed)
     ex.events = event_rows(t)
     ex.gradients = gradient_rows(t, prog)
     ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
@@ -102,8 +118,8 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
             other = trace(prog, inputs=t.inputs, modes=both, targets=t.targets,
                           watch=t.watched, dtype=dtype, expand=expand)
             side = Exploration(source=source, program=prog, trace=other,
-                               figure=backward_figure(other, prog, presentation=presentation,
-                                                      speed=speed, height=None),
+                               spec=backward_spec(other, prog, presentation=presentation,
+                                                  speed=speed, height=None),
                                events=event_rows(other), gradients=gradient_rows(other, prog))
             ex.compare[mode] = side
     return ex

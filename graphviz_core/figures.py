@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from .layout import layered_layout
 from .report import first_nonfinite, fmt, real_inputs, rule_mismatch
 
-__all__ = ["backward_figure", "PALETTE", "substitute", "node_hover"]
+__all__ = ["backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "substitute", "node_hover"]
 
 # Okabe & Ito (2008), "Color Universal Design"
 PALETTE = {
@@ -129,7 +129,7 @@ def node_hover(trace, prog, node: str) -> str:
 
 def backward_figure(trace, prog, presentation: bool = False, height: int | None = None,
                     speed: float = 1.0, title: str | None = None) -> go.Figure:
-    """The animated backward pass of ``trace`` (see the module docstring).
+    """The animated backward pass of ``trace`` (see the module docstring), as a ``go.Figure``.
 
     >>> import graphviz_core as gc
     >>> p = gc.parse(gc.preset("foo3").source)
@@ -138,6 +138,24 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     7
     >>> fig.to_dict()["frames"][-1]["name"]
     'b2'
+    """
+    return figure_from_spec(backward_spec(trace, prog, presentation=presentation,
+                                          height=height, speed=speed, title=title))
+
+
+def backward_spec(trace, prog, presentation: bool = False, height: int | None = None,
+                  speed: float = 1.0, title: str | None = None) -> dict:
+    """The same figure as :func:`backward_figure`, as the plain dict plotly.js reads.
+
+    ``{"data": [...], "layout": {...}, "frames": [...]}``, JSON-ready (str, float, int,
+    bool, None, lists and dicts only). It is what a page ships: building a ``go.Figure``
+    from it and converting it back (as ``st.plotly_chart`` does) cost more than tracing.
+
+    >>> import graphviz_core as gc
+    >>> p = gc.parse(gc.preset("foo3").source)
+    >>> spec = backward_spec(gc.trace(p), p)
+    >>> len(spec["frames"]), spec["frames"][-1]["name"]
+    (7, 'b2')
     """
     g = trace.graph
     pos = layered_layout(g)
@@ -338,8 +356,15 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     # plain dicts, not validated: plotly's validation of the layout alone was ~10 % of a
     # rerun's CPU on a busy server (bench/README.md); the dicts are built here, known good
     layout = _layout(trace, g, pos, values, s, names, speed, height, title)
-    fig = go.Figure(dict(data=data, layout=layout), _validate=False)
-    _set_frames(fig, [dict(name=names[k], data=state(k), traces=_DYNAMIC) for k in range(total)])
+    return dict(data=data, layout=layout,
+                frames=[dict(name=names[k], data=state(k), traces=_DYNAMIC)
+                        for k in range(total)])
+
+
+def figure_from_spec(spec: dict) -> go.Figure:
+    """A ``go.Figure`` of a spec built here (:func:`backward_spec`), without validation."""
+    fig = go.Figure(dict(data=spec["data"], layout=spec["layout"]), _validate=False)
+    _set_frames(fig, spec.get("frames", []))
     return fig
 
 

@@ -79,3 +79,39 @@ def test_the_image_holds_every_local_module_the_pages_import():
                     assert f"{top}.py" in copied or top in copied, \
                         f"{script.name} imports {top}, which the Dockerfile does not copy"
     assert {"app.py", "pages", "assets", ".streamlit"} <= copied
+
+
+def _two_charts(preset):
+    """A page drawing one spec twice: as a go.Figure, and through plotly_spec."""
+    import streamlit as st
+
+    import graphviz_core as gc
+    import server_tuning
+    p = gc.parse(gc.preset(preset).source)
+    spec = gc.backward_spec(gc.trace(p), p)
+    st.plotly_chart(gc.figure_from_spec(spec), key="figure")
+    st.plotly_chart(server_tuning.plotly_spec(spec), key="spec")
+
+
+@pytest.mark.parametrize("preset", ["foo3", "softplus_where"])
+def test_plotly_spec_sends_the_chart_a_figure_sends(preset):
+    """The fast path ships exactly what st.plotly_chart(go.Figure) ships, template and
+    frames included; it fails if a Streamlit upgrade asks a figure for more than to_dict."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_function(_two_charts, args=(preset,), default_timeout=120).run()
+    assert not at.exception
+    figure, spec = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    assert figure == spec
+    assert spec["layout"]["template"] and len(spec["frames"]) >= 3
+
+
+def test_plotly_spec_leaves_the_shared_spec_alone():
+    import graphviz_core as gc
+    p = gc.parse(gc.preset("foo3").source)
+    spec = gc.backward_spec(gc.trace(p), p)
+    before = repr(spec)
+    shipped = server_tuning.plotly_spec(spec).to_dict()
+    assert "template" not in spec["layout"] and repr(spec) == before
+    assert shipped["data"] is spec["data"] and shipped["frames"] is spec["frames"]
