@@ -4,6 +4,7 @@ UI only: widgets, one call into graphviz_core (``gc.explore``), then render.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -174,6 +175,12 @@ for msg in ss.pop("url_messages", []):
 
 
 # ---------------------------------------------------------------------------- controls
+def cells(n: int) -> list:
+    """``n`` side-by-side cells to write into with ``with``. One cell is the current
+    container itself: a column block is two more messages to every browser on every run."""
+    return st.columns(n) if n > 1 else [contextlib.nullcontext()]
+
+
 def controls():
     """Editor and widgets generated from the program; returns what to trace."""
     st.text_area("Program", key="program", height=250,
@@ -188,7 +195,7 @@ def controls():
     inputs, modes, watch = {}, {}, ss.get("watch")
     if prog.inputs:
         st.markdown("**Inputs**")
-        cols = st.columns(min(3, len(prog.inputs)))
+        cols = cells(min(3, len(prog.inputs)))
         consts = [n for n, i in prog.inputs.items() if i.kind == "constant"]
         watched = consts if watch is None else [w for w in watch if w in consts]
         new_watch = []
@@ -251,8 +258,9 @@ def show_graph(ex) -> None:
         st.info("Fix the program to see its graph. Your text is kept as typed.")
         return
     t = ex.trace
-    st.plotly_chart(ex.figure, key="graph", config={"displayModeBar": False})
-    cols = st.columns(max(1, min(4, len(t.gradients))))
+    st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="graph",
+                    config={"displayModeBar": False})
+    cols = cells(min(4, len(t.gradients)))
     for i, row in enumerate(ex.gradients):
         with cols[i % len(cols)]:
             st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
@@ -268,31 +276,6 @@ def run(prog, parse_error, inputs, modes, watch):
                    tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
                    ss["dtype"], ss.get("expand", False), presenting, ss.get("compare", False),
                    speed)
-
-
-if presenting:
-    # the graph first and wide; the editor below, folded away
-    graph_area = st.container()
-    with st.expander("Program and settings", expanded=False):
-        prog, parse_error, inputs, modes, watch = controls()
-    ex = run(prog, parse_error, inputs, modes, watch)
-    with graph_area:
-        if ex.error is not None:
-            show_error(ex)
-        show_graph(ex)
-else:
-    left, right = st.columns([5, 8], gap="large")
-    with left:
-        prog, parse_error, inputs, modes, watch = controls()
-    ex = run(prog, parse_error, inputs, modes, watch)
-    with left:
-        if ex.error is not None:
-            show_error(ex)
-    with right:
-        show_graph(ex)
-for note in ex.notes:
-    st.info(note)
-st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------------------- details
@@ -338,7 +321,8 @@ def compare_tab(ex) -> None:
         side = ex.compare[mode]
         with col:
             st.subheader("TensorFlow automatic" if mode == "automatic" else "Custom rules")
-            st.plotly_chart(side.figure, key=f"cmp-{mode}", config={"displayModeBar": False})
+            st.plotly_chart(server_tuning.plotly_spec(side.spec), key=f"cmp-{mode}",
+                            config={"displayModeBar": False})
             table([{k: r[k] for k in ("input", "gradient", "why")} for r in side.gradients])
 
 
@@ -406,23 +390,61 @@ def export_tab(ex) -> None:
 TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
         "Automatic vs custom": compare_tab, "Train": train_tab, "Share & export": export_tab}
 
-if ex.ok:
-    # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
-    # page's work on every rerun, for nobody to see
-    tabs = st.tabs(list(TABS), key="details", on_change="rerun")
-    for tab, fill in zip(tabs, TABS.values()):
-        if tab.open:
-            with tab:
-                fill(ex)
-    t = ex.trace
-    st.query_params.from_dict(url_state.encode({
-        "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
-        "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
-        "expand": ss.get("expand", False), "compare": ss.get("compare", False),
-        "presentation": presenting,
-        "preset": ss["preset"], "speed": speed}))
+# ---------------------------------------------------------------------------- workspace
+@st.fragment
+def workspace() -> None:
+    """Editor, inputs, graph and details: everything that follows from the program.
 
-keep_widgets()
+    A fragment: changing the program, an input, a mode, a target or a tab reruns this
+    function only, not the sidebar, the header or the lessons (the sidebar's settings rerun
+    the whole page). On a class's server that is fewer elements rebuilt and sent per change
+    (bench/README.md).
+    """
+    if presenting:
+        # the graph first and wide; the editor below, folded away
+        graph_area = st.container()
+        with st.expander("Program and settings", expanded=False):
+            prog, parse_error, inputs, modes, watch = controls()
+        ex = run(prog, parse_error, inputs, modes, watch)
+        with graph_area:
+            if ex.error is not None:
+                show_error(ex)
+            show_graph(ex)
+    else:
+        left, right = st.columns([5, 8], gap="large")
+        with left:
+            prog, parse_error, inputs, modes, watch = controls()
+        ex = run(prog, parse_error, inputs, modes, watch)
+        with left:
+            if ex.error is not None:
+                show_error(ex)
+        with right:
+            show_graph(ex)
+    for note in ex.notes:
+        st.info(note)
+    if ex.ok:
+        # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
+        # page's work on every rerun, for nobody to see
+        tabs = st.tabs(list(TABS), key="details", on_change="rerun")
+        for tab, fill in zip(tabs, TABS.values()):
+            if tab.open:
+                with tab:
+                    fill(ex)
+        t = ex.trace
+        shared = url_state.encode({
+            "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
+            "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
+            "expand": ss.get("expand", False), "compare": ss.get("compare", False),
+            "presentation": presenting,
+            "preset": ss["preset"], "speed": speed})
+        if st.query_params.to_dict() != shared:     # an unchanged address is not re-sent
+            st.query_params.from_dict(shared)
+
+    keep_widgets()
+
+
+workspace()
+st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 
 if not presenting:
     st.divider()

@@ -49,6 +49,7 @@ APPS = {"explorer": ROOT / "app.py", "hello": ROOT / "bench" / "hello_app.py"}
 WIDGET_KEY = "in:x"
 RERUN_TIMEOUT = 180.0       # seconds one rerun may take before it counts as an error
 OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
+FRAGMENT_OK = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 
 
 # ---------------------------------------------------------------------------- memory
@@ -102,6 +103,7 @@ class SessionResult:
     errors: list = field(default_factory=list)
     exceptions: list = field(default_factory=list)
     bytes_in: int = 0
+    messages: int = 0                        # ForwardMsgs received, page loads included
 
 
 def expected(x: float) -> float:
@@ -159,6 +161,8 @@ class Session:
         self.url, self.r = url, result
         self.ws = None
         self.widget_id = None
+        self.fragment_id = ""       # the fragment the input is drawn in, if any
+        self.cached: set[str] = set()   # hashes of the big messages this "browser" keeps
         self.query_string = ""
         self.metric = None
         self.widgets: dict[str, WidgetState] = {}     # what the browser would send back
@@ -176,18 +180,24 @@ class Session:
         """Send rerun_script (with the new value of the input, if any); wait for the end."""
         msg = BackMsg()
         msg.rerun_script.query_string = self.query_string
+        # as a browser does: the big messages it already has are sent as a reference only
+        msg.rerun_script.cached_message_hashes.extend(sorted(self.cached))
+        fragment = value is not None and bool(self.fragment_id)
         if value is not None:
             # a browser sends the state of every widget on the page, not only the changed one
             # (a widget left out is reset to its default)
             self.widgets[self.widget_id] = WidgetState(id=self.widget_id, double_value=value)
             msg.rerun_script.widget_states.widgets.extend(self.widgets.values())
+            if fragment:        # a widget inside an st.fragment reruns that fragment only
+                msg.rerun_script.fragment_id = self.fragment_id
         self.metric = None
-        self._known, self.widgets = self.widgets, {}
+        # a fragment run redraws only its own widgets; the browser keeps the others
+        self._known, self.widgets = self.widgets, (dict(self.widgets) if fragment else {})
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         status = await asyncio.wait_for(self._until_finished(), RERUN_TIMEOUT)
         took = time.perf_counter() - start
-        if status != OK:
+        if status != (FRAGMENT_OK if fragment else OK):
             self.r.errors.append(f"script_finished status {status}")
         return took
 
@@ -195,8 +205,11 @@ class Session:
         while True:
             data = await self.ws.recv()
             self.r.bytes_in += len(data)
+            self.r.messages += 1
             m = ForwardMsg()
             m.ParseFromString(data)
+            if m.metadata.cacheable:
+                self.cached.add(m.hash)
             kind = m.WhichOneof("type")
             if kind == "script_finished":
                 return m.script_finished
@@ -215,6 +228,7 @@ class Session:
                         else self._known[wid]
                 if what == "number_input" and el.number_input.id.endswith("-" + WIDGET_KEY):
                     self.widget_id = el.number_input.id
+                    self.fragment_id = m.delta.fragment_id
                 elif what == "metric" and self.metric is None:
                     self.metric = el.metric.body
                 elif what == "exception" and not el.exception.is_warning:
@@ -289,7 +303,8 @@ async def load_run(url, pid, sessions, reruns, think, ramp, shared=False, seed=0
                 load_p50=pct(loads, 50), load_p95=pct(loads, 95),
                 errors=errors, exceptions=exceptions,
                 rss_before=before, rss_peak=mem.peak, rss_end=rss_mb(pid),
-                mb_in=sum(r.bytes_in for r in results) / 2**20)
+                mb_in=sum(r.bytes_in for r in results) / 2**20,
+                messages=sum(r.messages for r in results))
 
 
 # ---------------------------------------------------------------------------- servers
@@ -406,10 +421,14 @@ def _kb_per_rerun(r):
     return f"{r['mb_in'] * 1024 / max(1, runs):.0f}"
 
 
+def _msgs_per_rerun(r):
+    return f"{r.get('messages', 0) / max(1, r['reruns'] + r['sessions']):.0f}"
+
+
 def table(rows) -> str:
     head = ("| app | sessions | reruns | p50 ms | p95 ms | max ms | page load p95 ms | errors "
             "| app exceptions | RSS idle MB | RSS before MB | RSS peak MB | RSS after MB "
-            "| reruns/s | kB/rerun |")
+            "| reruns/s | kB/rerun | messages/rerun |")
     out = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
     for r in rows:
         out.append(
@@ -417,7 +436,7 @@ def table(rows) -> str:
             f"{_ms(r['p95'])} | {_ms(r['max'])} | {_ms(r['load_p95'])} | {len(r['errors'])} | "
             f"{len(r['exceptions'])} | {_mb(r.get('rss_idle'))} | {_mb(r['rss_before'])} | "
             f"{_mb(r['rss_peak'])} | {_mb(r.get('rss_after', r['rss_end']))} | "
-            f"{r['reruns'] / r['wall']:.1f} | {_kb_per_rerun(r)} |")
+            f"{r['reruns'] / r['wall']:.1f} | {_kb_per_rerun(r)} | {_msgs_per_rerun(r)} |")
     return "\n".join(out)
 
 
