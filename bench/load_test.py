@@ -3,8 +3,10 @@
 Each session does what a browser does: it opens ``/_stcore/stream``, sends a ``BackMsg``
 ``rerun_script`` to load the page, reads the ``ForwardMsg`` deltas (finding the id of the
 number input whose key is ``in:x``), then changes that input again and again, each change a
-``rerun_script`` with the new ``WidgetStates``. Rerun latency is the time from sending the
-``BackMsg`` to the ``script_finished`` message. Every rerun is checked: it must finish, show
+``rerun_script`` with the new ``WidgetStates``. As a browser does, the change names the
+``st.fragment`` the input is drawn in (then only that fragment reruns) and lists the hashes
+of the big messages it already holds (Streamlit then sends a reference instead). Rerun
+latency is the time from sending the ``BackMsg`` to the ``script_finished`` message. Every rerun is checked: it must finish, show
 no exception, and show the right gradient (the Explorer's foo3 preset and the floor app both
 show d/dx x**8 = 8*x**7). The server's RSS is read from /proc (or psutil) before, during and
 after.

@@ -270,7 +270,7 @@ if runs:
             st.caption(f"Step {i}: TensorFlow's backward pass at x = {fmt(x_before)} (press ▶ "
                        f"on the graph). The optimizer turned this gradient into x = "
                        f"{fmt(rec.params[PARAM])} for the next step.")
-            st.plotly_chart(ex.figure, key="tl_backward", config=CHART)
+            st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="tl_backward", config=CHART)
             st.markdown(f"[Open this step in the Explorer]({gc.explorer_link(run['source'], inputs={PARAM: x_before}, modes=run['modes'], targets=[TARGET])})")  # noqa: E501
         else:
             st.error(ex.error_text())
