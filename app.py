@@ -124,9 +124,9 @@ presenting = bool(ss.get("presentation"))
 ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
 
 
-# cache_resource, not cache_data: a cache_data hit unpickles the Exploration, and unpickling a
-# plotly Figure re-validates all of it (slower than tracing again; bench/README.md). The page
-# only reads the result, so every session can share the one object.
+# cache_resource, not cache_data: a hit returns the one Exploration every session shares,
+# with no copy (a cache_data hit unpickles it, and the figure spec is most of it). The page
+# only reads the result.
 # At most 16 entries, each dropped after 10 minutes: an entry holds whole figures (up to
 # three with side by side), and a 300-node figure is several MB.
 @st.cache_resource(max_entries=16, ttl=600, show_spinner=False)
@@ -170,8 +170,6 @@ if not presenting:
                "upstream gradient arriving at each node, its local derivative, and the "
                "downstream values flowing back along the edges. Every number is computed "
                "live by TensorFlow.")
-for msg in ss.pop("url_messages", []):
-    st.warning(f"Share link: {msg}")
 
 
 # ---------------------------------------------------------------------------- controls
@@ -400,6 +398,8 @@ def workspace() -> None:
     the whole page). On a class's server that is fewer elements rebuilt and sent per change
     (bench/README.md).
     """
+    for msg in ss.pop("url_messages", []):     # shown once, gone at the next change
+        st.warning(f"Share link: {msg}")
     if presenting:
         # the graph first and wide; the editor below, folded away
         graph_area = st.container()

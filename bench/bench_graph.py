@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import graphviz_core as gc  # noqa: E402
+import server_tuning  # noqa: E402
 
 
 def program(lines: int) -> str:
@@ -47,7 +48,8 @@ def main():
         tr, t_trace = timed(lambda: gc.trace(prog), 3)
         # what a page builds and ships (st.plotly_chart encodes it with plotly's to_json)
         spec, t_spec = timed(lambda: gc.backward_spec(tr, prog), 3)
-        text, t_json = timed(lambda: pio.to_json(spec, validate=False), 3)
+        shipped = server_tuning.plotly_spec(spec).to_dict()     # with the theme's template
+        text, t_json = timed(lambda: pio.to_json(shipped, validate=False), 3)
         # the go.Figure, built only for exports and API users
         _, t_fig = timed(lambda: gc.figure_from_spec(spec), 3)
         size = len(text) / 1024

@@ -6,10 +6,10 @@ number input whose key is ``in:x``), then changes that input again and again, ea
 ``rerun_script`` with the new ``WidgetStates``. As a browser does, the change names the
 ``st.fragment`` the input is drawn in (then only that fragment reruns) and lists the hashes
 of the big messages it already holds (Streamlit then sends a reference instead). Rerun
-latency is the time from sending the ``BackMsg`` to the ``script_finished`` message. Every rerun is checked: it must finish, show
-no exception, and show the right gradient (the Explorer's foo3 preset and the floor app both
-show d/dx x**8 = 8*x**7). The server's RSS is read from /proc (or psutil) before, during and
-after.
+latency is the time from sending the ``BackMsg`` to the ``script_finished`` message. Every
+rerun is checked: it must finish, show no exception, and show the right gradient (the
+Explorer's foo3 preset and the floor app both show d/dx x**8 = 8*x**7). The server's RSS is
+read from /proc (or psutil) before, during and after.
 
 Two ways to run it::
 

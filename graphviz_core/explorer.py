@@ -34,19 +34,13 @@ class Exploration:
 
     @property
     def figure(self):
-        """The animated figure as a ``go.Figure`` (built from ``spec`` when first asked).
+        """The animated figure as a ``go.Figure``, built from ``spec`` on every call.
 
         Pages ship ``spec``; this is for exports (``to_html``) and anyone who wants plotly's
-        objects. An exploration may be shared between sessions: two threads asking at once
-        both build the same figure, which is harmless.
+        objects. It is not kept: an exploration may be cached and shared by many sessions
+        (and pickled), and a kept figure would double its memory and its unpickling time.
         """
-        if self.spec is None:
-            return None
-        if self._figure is None:
-            self._figure = figure_from_spec(self.spec)
-        return self._figure
-
-    _figure = None      # class default: not a dataclass field (not compared, not in repr)
+        return None if self.spec is None else figure_from_spec(self.spec)
 
     @property
     def ok(self) -> bool:

@@ -199,6 +199,7 @@ class App:
         self.pages: list = []
         self._errors: dict = {}
         self._runs: dict = {}
+        self._fragment_runs: dict = {}
         self.page = self.new_page()
 
     def new_page(self):
@@ -209,6 +210,7 @@ class App:
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("websocket", lambda ws: ws.on("framereceived", self._counter(page)))
         self._runs[id(page)] = 0
+        self._fragment_runs[id(page)] = 0
         self.pages.append(page)
         return page
 
@@ -227,7 +229,15 @@ class App:
                     return
                 if msg.WhichOneof("type") == "script_finished":
                     self._runs[id(page)] += 1
+                    if msg.script_finished == fragment_done:
+                        self._fragment_runs[id(page)] += 1
+        fragment_done = ForwardMsg.ScriptFinishedStatus.Value(
+            "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
         return on_frame
+
+    def fragment_runs(self, page=None) -> int:
+        """How many of those runs reran an ``st.fragment`` only (not the whole page)."""
+        return self._fragment_runs[id(page or self.page)]
 
     def runs(self, page=None) -> int:
         """How many script runs of ``page`` have finished so far."""

@@ -298,6 +298,9 @@ def test_share_link_restores_the_program_and_gradient(app):
     app.expect(page).to_have_url(re.compile(r"[?&]in=x%3A3\.0(&|$)"))
     app.expect(page).to_have_url(re.compile(r"[?&]modes=sq%3Aautomatic(&|$)"))
     app.expect(metric(page)).to_have_text("324")       # d(3 x**4)/dx = 12 x**3 at 3
+    # those three changes reran the Explorer's workspace fragment only, and the address
+    # (written from inside it) still followed every one
+    assert app.fragment_runs(page) >= 3, (app.fragment_runs(page), app.runs(page))
     link = page.url
     assert parse_qs(urlsplit(link).query)["in"] == ["x:3.0"]
 
