@@ -75,9 +75,11 @@ def first_visit() -> None:
     if shared["program"]:
         ss["program"] = shared["program"]
     try:        # values in the link override the program's defaults
-        ss.update({f"indefault:{n}": i.default for n, i in gc.parse(ss["program"]).inputs.items()})
+        prog = gc.parse(ss["program"])
+        ss.update({f"indefault:{n}": i.default for n, i in prog.inputs.items()})
+        messages += url_state.unknown_names(shared, prog)
     except gc.ProgramError:
-        pass
+        pass        # the editor shows what is wrong with the program
     for name, v in shared["inputs"].items():
         ss[f"in:{name}"] = v
     for name, m in shared["modes"].items():

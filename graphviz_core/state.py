@@ -20,7 +20,7 @@ import zlib
 
 from .language import LIMITS
 
-__all__ = ["encode", "decode", "MAX_URL_CHARS", "default_state", "SPEEDS"]
+__all__ = ["encode", "decode", "unknown_names", "MAX_URL_CHARS", "default_state", "SPEEDS"]
 
 MAX_URL_CHARS = 8000        # a whole query string larger than this is ignored
 _PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
@@ -134,6 +134,29 @@ def decode(query) -> tuple[dict, list[str]]:
     if len(msgs) > _MAX_MESSAGES:       # a hand-made link must not fill the page with warnings
         msgs = msgs[:_MAX_MESSAGES] + [f"and {len(msgs) - _MAX_MESSAGES} more problems"]
     return state, msgs
+
+
+def unknown_names(state: dict, prog) -> list[str]:
+    """Messages for the names a decoded state gives that ``prog`` does not have.
+
+    A link edited by hand, or one whose program was changed, can name an input, a function
+    or a target that is not there; they are ignored, and each kind is said once.
+
+    >>> from graphviz_core import parse
+    >>> prog = parse("x = 2.0\\ny = x * x")
+    >>> unknown_names({"inputs": {"z": 3.0}, "modes": {"foo": "custom"}, "targets": ["y"]}, prog)
+    ["the program has no input 'z'; ignored", "the program has no function 'foo'; ignored"]
+    """
+    names = set(prog.inputs) | set(prog.assignments)
+    checks = [("input", state.get("inputs") or {}, prog.inputs),
+              ("function", state.get("modes") or {}, prog.functions),
+              ("value", state.get("targets") or [], names)]
+    out = []
+    for kind, given, known in checks:
+        gone = [n for n in given if n not in known]
+        if gone:
+            out.append(f"the program has no {kind} {', '.join(repr(n) for n in gone)}; ignored")
+    return out
 
 
 def _unpack(text: str) -> str | None:

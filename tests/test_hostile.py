@@ -403,6 +403,17 @@ def test_page_opens_bad_share_links_with_a_warning(query, words):
     _recovers(at)
 
 
+def test_page_names_what_a_link_gives_that_the_program_lacks():
+    """A hand-edited or stale link: unknown names are ignored, and the page says which."""
+    at = _open({"in": "x:3.0,zz:1.0", "modes": "bar:automatic", "t": "nope"})
+    assert not at.exception, at.exception
+    warnings = " | ".join(w.value for w in at.warning if w.value.startswith("Share link:"))
+    for words in ("no input 'zz'", "no function 'bar'", "no value 'nope'"):
+        assert words in warnings, warnings
+    assert [m.value for m in at.metric] == ["17496"]    # x = 3 from the link: 8 * 3**7
+    _recovers(at)
+
+
 def test_page_opens_a_link_to_a_hostile_program_and_keeps_it():
     src = "x = 1.0\ny = __import__('os').system('id')"
     at = _open(state.encode({"program": src}))
