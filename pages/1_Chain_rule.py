@@ -14,7 +14,9 @@ st.set_page_config(page_title="Chain rule · Computational Graph Explorer", page
                    layout="wide")
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
+# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
+@st.cache_resource(max_entries=128, ttl=600, show_spinner=False)
 def chain_rule(n, x, dtype, animate, presentation):
     return lessons.chain_rule(n, x, dtype, animate, presentation)
 

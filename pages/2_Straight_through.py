@@ -19,13 +19,17 @@ def two_step(x):
     return lessons.two_step(x)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
+# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
+@st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
 def curve_figure(lo, hi, target, x_mark, presentation):
     s = lessons.straight_through(lo, hi, 101, target)
     return lessons.straight_through_figure(s, x_mark, presentation)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
+# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
+@st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
 def bad_step_at(x, presentation):
     return lessons.bad_step_at(x, presentation)
 

@@ -1,0 +1,44 @@
+"""Rerun time of every page, in-process with Streamlit's AppTest (no browser, no websocket).
+
+Run: .venv/bin/python bench/bench_pages.py
+Each page is loaded once (TensorFlow imported, caches filled), then rerun with the same
+widget values; the figure is the fastest of five reruns, in ms. AppTest adds its own cost
+(it parses every element the page sends back), so compare pages with each other and with
+the hello-world floor in the same run, not with the load test's latencies.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+PAGES = [ROOT / "bench" / "hello_app.py", ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+
+
+def rerun_ms(path: Path, repeat: int = 5) -> float:
+    at = AppTest.from_file(str(path), default_timeout=120).run()
+    if at.exception:
+        raise RuntimeError(f"{path.name}: {at.exception[0].message}")
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    return min(times) * 1e3
+
+
+def main():
+    print(f"{'page':<34} {'rerun ms':>9}")
+    for path in PAGES:
+        print(f"{path.relative_to(ROOT).as_posix():<34} {rerun_ms(path):>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
