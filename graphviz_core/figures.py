@@ -1,7 +1,8 @@
 """Plotly figures: the animated backward pass, and the comparison of two traces.
 
-:func:`backward_figure` is a pure function of a finished trace. It returns a ``go.Figure``
-whose frames play in the browser (no server round-trip per frame):
+:func:`backward_spec` is a pure function of a finished trace. It returns the figure as the
+plain dict plotly.js reads (:func:`backward_figure`: the same as a ``go.Figure``), whose
+frames play in the browser (no server round-trip per frame):
 
 * one forward frame per layer: nodes light up left to right with their values;
 * one backward frame per :class:`~graphviz_core.tracer.BackwardEvent`, in TensorFlow's
@@ -22,7 +23,8 @@ import plotly.graph_objects as go
 from .layout import layered_layout
 from .report import first_nonfinite, fmt, real_inputs, rule_mismatch
 
-__all__ = ["backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "substitute", "node_hover"]
+__all__ = ["backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "substitute",
+           "node_hover"]
 
 # Okabe & Ito (2008), "Color Universal Design"
 PALETTE = {
