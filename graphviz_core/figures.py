@@ -211,7 +211,7 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
             if lit and n == fwd_node:
                 return "⚠ first non-finite value"
             if bwd_event is not None and a["event"] == bwd_event and a["event"] <= fired:
-                return "⚠ NaN born here"
+                return "⚠ inf/NaN born here"
             return " "
         done = a["event"] is not None and a["event"] <= fired
         arrived = sum(1 for i, _ in contrib[n] if i <= fired) if a["kind"] == "input" else 0
@@ -434,13 +434,15 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
         if rule_mismatch(ev):
             parts.append("⚠ ↓ ≠ ↑ × local")
         if bwd_bad:
-            parts.append("⚠ NaN born here")
+            parts.append("⚠ inf/NaN born here")
     elif a["kind"] == "input" and fired >= 0:
         arrived = [(i, v) for i, v in contribs if i <= fired]
         if arrived and len(arrived) == len(contribs):
-            parts.append(f"∂ = {_sum_text(contribs, fired + 1, trace.gradients.get(a['names'][0]), False)}")
+            # an input that is itself a target starts from its own 1 (d x / d x)
+            total = trace.gradients.get(a["names"][0])
+            parts.append(f"∂ = {_sum_text(contribs, fired + 1, total, a['target'])}")
         elif not contribs and fired == len(trace.events) - 1:
-            parts.append("∂ = None")
+            parts.append(f"∂ = {_num(trace.gradients.get(a['names'][0]), 5)}")
     return "<br>".join(parts)
 
 

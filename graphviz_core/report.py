@@ -104,7 +104,7 @@ def first_nonfinite(trace):
 
 
 def explain_gradient(trace, prog, name: str) -> str:
-    """Why the gradient of ``name`` is None, 0 or NaN (empty string if it is an ordinary number)."""
+    """Why the gradient of ``name`` is None, 0, NaN or ±inf (empty if an ordinary number)."""
     value = trace.gradients.get(name)
     g = trace.graph
     src = next(n for n, a in g.nodes(data=True) if a["kind"] == "input" and a["names"][0] == name)
@@ -120,7 +120,7 @@ def explain_gradient(trace, prog, name: str) -> str:
         if cuts:
             return "; ".join(cuts)
         return f"TensorFlow found no path from the targets back to '{name}'"
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         fwd, bwd = first_nonfinite(trace)
         parts = []
         if fwd is not None:
@@ -131,7 +131,9 @@ def explain_gradient(trace, prog, name: str) -> str:
             e = trace.events[bwd]
             parts.append(f"the backward pass first produced {fmt(e.downstream)} at {e.name} "
                          f"(node {e.node}): upstream {fmt(e.upstream)} × local {fmt(e.local)}")
-        return "NaN: " + ("; ".join(parts) if parts else "a non-finite value reached this input")
+        kind = "NaN" if math.isnan(value) else fmt(value)
+        return f"{kind}: " + ("; ".join(parts) if parts else
+                              "a non-finite value reached this input")
     if value == 0.0:
         zeros = [e for e in trace.events if e.node in nx.descendants(g, src) | {src}
                  and any(loc == 0.0 for loc in e.local if loc is not None)]

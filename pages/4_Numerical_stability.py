@@ -95,7 +95,7 @@ m[1].metric("gradient", fmt(w.gradient))
 m[2].metric("safe where: forward value", fmt(w.safe_value))
 m[3].metric("safe where: gradient", fmt(w.safe_gradient))
 if w.origin:
-    st.error(f"The NaN is born at **{w.origin}** (marked “NaN born here” on the graph): "
+    st.error(f"The NaN is born at **{w.origin}** (marked “inf/NaN born here” on the graph): "
              "exp(x) overflowed to inf in the branch that where did not pick, and the 0 that "
              "branch receives in the backward pass, times inf, is NaN.",
              icon=":material/error:")

@@ -227,3 +227,26 @@ def test_exported_code_prints_the_same_gradients(tmp_path):
                 assert float(got) == g, key
         for name, v in t.values.items():
             assert float(printed[key][name]) == v, key
+
+
+def test_an_input_that_is_a_target_adds_its_own_one_on_the_graph():
+    # d(e + a + x)/dx = 0 + 3 + 1: the node's sum must show the 1 of x itself
+    prog = gc.parse("x = 2.0\na = x * 3\ne = x * 0\n")
+    t = gc.trace(prog, targets=["e", "a", "x"])
+    assert t.gradients["x"] == 4.0
+    fig = gc.backward_figure(t, prog)
+    last = frames(fig)[-1]["data"][_DYNAMIC_INDEX("info")]["text"]
+    sums = [s for s in last if "∂ =" in s]
+    assert len(sums) == 1, sums
+    assert sums[0].rsplit("<br>", 1)[-1] in ("∂ = 1 + 3 + 0 = 4", "∂ = 1 + 0 + 3 = 4"), sums
+
+
+def test_an_infinite_gradient_is_explained_and_marked():
+    prog = gc.parse("x = 2.0\nd = sqrt(x - 2)\n")
+    t = gc.trace(prog)
+    assert t.gradients["x"] == float("inf")
+    why = gc.explain_gradient(t, prog, "x")
+    assert why.startswith("inf: the backward pass first produced inf at sqrt"), why
+    fig = gc.backward_figure(t, prog)
+    last = frames(fig)[-1]["data"][_DYNAMIC_INDEX("info")]["text"]
+    assert any("⚠ inf/NaN born here" in s for s in last), last
