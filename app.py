@@ -5,6 +5,7 @@ UI only: widgets, one call into graphviz_core (``gc.explore``), then render.
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -175,6 +176,15 @@ if not presenting:
 
 
 # ---------------------------------------------------------------------------- controls
+_MARKDOWN = re.compile(r"([\\`*_$~<>\[\]])")       # what can restyle text mid-line
+
+
+def plain(text: str) -> str:
+    """``text`` shown as typed where Streamlit renders markdown: ``__import__`` is not bold,
+    ``w_1 * w_2`` not italic, ``$`` not LaTeX."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def cells(n: int) -> list:
     """``n`` side-by-side cells to write into with ``with``. One cell is the current
     container itself: a column block is two more messages to every browser on every run."""
@@ -245,7 +255,7 @@ def controls():
 
 
 def show_error(ex) -> None:
-    st.error(ex.error_text(), icon="⚠️")
+    st.error(plain(ex.error_text()), icon="⚠️")
     err = ex.error
     if isinstance(err, gc.ProgramError):
         lines = ss["program"].split("\n")
@@ -265,7 +275,7 @@ def show_graph(ex) -> None:
         with cols[i % len(cols)]:
             st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
             if row["why"]:          # a None, 0 or NaN is explained where it is shown
-                st.caption(row["why"])
+                st.caption(plain(row["why"]))
 
 
 def run(prog, parse_error, inputs, modes, watch):
@@ -306,7 +316,8 @@ def gradients_tab(ex) -> None:
     table(ex.gradients)
     for row in ex.gradients:
         if row["why"]:
-            st.markdown(f"- **{row['input']}: {row['gradient']}** — {row['why']}")
+            st.markdown(f"- **{plain(row['input'])}: {plain(row['gradient'])}** — "
+                        f"{plain(row['why'])}")
 
 
 def compare_tab(ex) -> None:
@@ -364,7 +375,7 @@ def train_tab(ex) -> None:
                                                   steps=steps, presentation=presenting),
                                key=f"train-chart-{len(records)}")
     except (gc.ProgramError, ValueError) as e:
-        st.error(str(e))
+        st.error(plain(str(e)))
         return
     table(gc.step_rows(records, every=max(1, steps // 10)))
 
@@ -401,7 +412,7 @@ def workspace() -> None:
     (bench/README.md).
     """
     for msg in ss.pop("url_messages", []):     # shown once, gone at the next change
-        st.warning(f"Share link: {msg}")
+        st.warning(f"Share link: {plain(msg)}")
     if presenting:
         # the graph first and wide; the editor below, folded away
         graph_area = st.container()
@@ -423,7 +434,7 @@ def workspace() -> None:
         with right:
             show_graph(ex)
     for note in ex.notes:
-        st.info(note)
+        st.info(plain(note))
     if ex.ok:
         # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
         # page's work on every rerun, for nobody to see

@@ -61,7 +61,8 @@ def test_switching_mode_changes_gradients():
     # the reason stands under the None, and again in the gradients tab
     assert any("constant branch is disconnected" in c.value for c in at.caption)
     line = gc.parse(gc.preset("bad_step").source).functions["bad_step"].line
-    assert any(f"inside bad_step (defined on line {line}," in c.value for c in at.caption)
+    # the page escapes markdown in names (bad\\_step), so that they show as typed
+    assert any(f"inside bad\\_step (defined on line {line}," in c.value for c in at.caption)
     assert not any("constant branch is disconnected" in m.value for m in at.markdown)
     open_tab(at, "Gradients and why")
     assert any("constant branch is disconnected" in m.value for m in at.markdown)
@@ -77,6 +78,14 @@ def test_broken_program_shows_error_and_keeps_text():
     # the page stays usable: fix it and the graph comes back
     at.text_area(key="program").set_value("x = 2.0\ny = x * x").run()
     assert not at.error and list(metrics(at).values()) == ["4"]
+
+
+def test_error_shows_names_as_typed_not_as_markdown():
+    # unescaped, Streamlit drew __import__ as a bold "import"
+    at = app()
+    at.text_area(key="program").set_value("y = __import__('os')").run()
+    assert not at.exception
+    assert r"unknown function '\_\_import\_\_'" in at.error[0].value
 
 
 def test_url_round_trip_restores_state():
