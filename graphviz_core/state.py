@@ -139,8 +139,8 @@ def decode(query) -> tuple[dict, list[str]]:
 def unknown_names(state: dict, prog) -> list[str]:
     """Messages for the names a decoded state gives that ``prog`` does not have.
 
-    A link edited by hand, or one whose program was changed, can name an input, a function
-    or a target that is not there; they are ignored, and each kind is said once.
+    A link edited by hand, or one whose program was changed, can name an input, a function,
+    a target or a watched input that is not there; they are ignored, each kind said once.
 
     >>> from graphviz_core import parse
     >>> prog = parse("x = 2.0\\ny = x * x")
@@ -150,7 +150,8 @@ def unknown_names(state: dict, prog) -> list[str]:
     names = set(prog.inputs) | set(prog.assignments)
     checks = [("input", state.get("inputs") or {}, prog.inputs),
               ("function", state.get("modes") or {}, prog.functions),
-              ("value", state.get("targets") or [], names)]
+              ("value", state.get("targets") or [], names),
+              ("input to watch", state.get("watch") or [], prog.inputs)]
     out = []
     for kind, given, known in checks:
         gone = [n for n in given if n not in known]

@@ -414,6 +414,13 @@ def test_page_names_what_a_link_gives_that_the_program_lacks():
     _recovers(at)
 
 
+def test_page_names_a_watched_input_the_program_lacks():
+    at = _open({"watch": "x,qq"})
+    assert not at.exception, at.exception
+    assert any("no input to watch 'qq'" in w.value for w in at.warning)
+    assert [m.value for m in at.metric] == ["1024"]     # x is still watched
+
+
 def test_page_opens_a_link_to_a_hostile_program_and_keeps_it():
     src = "x = 1.0\ny = __import__('os').system('id')"
     at = _open(state.encode({"program": src}))
