@@ -198,6 +198,11 @@ def controls():
                       "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "
                       "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
                       "The last value is the target.")
+    example = PRESETS[ss["preset"]]
+    if ss["program"] != example.source:     # your own text: one click back to the example
+        st.button(f"↺ Back to the example “{example.title}”", key="back_to_example",
+                  on_click=load_preset, args=(ss["preset"],),
+                  help="Replaces the text above with the example chosen in the sidebar")
     try:
         prog = gc.parse(ss["program"])
     except gc.ProgramError as e:

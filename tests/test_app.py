@@ -88,6 +88,18 @@ def test_error_shows_names_as_typed_not_as_markdown():
     assert r"unknown function '\_\_import\_\_'" in at.error[0].value
 
 
+def test_an_edited_example_can_be_put_back():
+    at = app()
+    assert "back_to_example" not in [b.key for b in at.button]     # nothing to put back yet
+    at.text_area(key="program").set_value("a = 3.0\nc = a * a").run()
+    assert list(metrics(at).values()) == ["6"]
+    at.button(key="back_to_example").click().run()
+    assert not at.exception
+    assert at.text_area(key="program").value == gc.preset("foo3").source
+    assert list(metrics(at).values()) == ["1024"]
+    assert "back_to_example" not in [b.key for b in at.button]
+
+
 def test_url_round_trip_restores_state():
     at = app()
     at.selectbox(key="preset").set_value("bad_step").run()
