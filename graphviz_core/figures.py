@@ -471,7 +471,8 @@ def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
     mode = "custom rule" if e.mode == "custom" else "TensorFlow"
     local = real_inputs(trace.graph, e.node, e.local)
     down = real_inputs(trace.graph, e.node, e.downstream)
-    return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode}) — upstream "
+    # two lines: on one, a laptop-wide graph cut the sentence off at "→ dow"
+    return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode})<br>upstream "
             f"{_num(e.upstream, 5)} × local {_num(local, 5)} → downstream {_num(down, 5)}")
 
 
