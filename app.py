@@ -152,7 +152,10 @@ with st.sidebar:
                  help="Every program from the four seed notebooks")
     st.caption(PRESETS[ss["preset"]].description)
     st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
-    st.toggle("Expand functions (show the ops inside)", key="expand")
+    st.toggle("Expand functions (show the ops inside)", key="expand",
+              help="Opens the functions that use TensorFlow's automatic gradient. A function "
+                   "running its custom rule stays one node: TensorFlow calls the rule, not "
+                   "the ops inside (switch it to automatic to open it).")
     st.toggle("Automatic vs custom, side by side", key="compare")
     st.toggle("Presentation mode (large type)", key="presentation",
               help="For a projector: large type, the graph first, controls tucked away. "
