@@ -127,12 +127,10 @@ presenting = bool(ss.get("presentation"))
 ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
 
 
-# cache_resource, not cache_data: a hit returns the one Exploration every session shares,
-# with no copy (a cache_data hit unpickles it, and the figure spec is most of it). The page
-# only reads the result.
-# At most 16 entries, each dropped after 10 minutes: an entry holds whole figures (up to
-# three with side by side), and a 300-node figure is several MB.
-@st.cache_resource(max_entries=16, ttl=600, show_spinner=False)
+# One Exploration shared by every session that asks the same, never copied (the page only
+# reads it). At most 16 entries: an entry holds whole figures (up to three with side by
+# side), and a 300-node figure is several MB.
+@server_tuning.figure_cache(16)
 def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed):
     """Pure and deterministic, so one result serves every session that asks the same."""
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,

@@ -14,9 +14,7 @@ st.set_page_config(page_title="Chain rule · Computational Graph Explorer", page
                    layout="wide")
 
 
-# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
-# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
-@st.cache_resource(max_entries=128, ttl=600, show_spinner=False)
+@server_tuning.figure_cache(128)
 def chain_rule(n, x, dtype, animate, presentation):
     return lessons.chain_rule(n, x, dtype, animate, presentation)
 

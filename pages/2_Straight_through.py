@@ -19,17 +19,13 @@ def two_step(x):
     return lessons.two_step(x)
 
 
-# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
-# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
-@st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
+@server_tuning.figure_cache(64)
 def curve_figure(lo, hi, target, x_mark, presentation):
     s = lessons.straight_through(lo, hi, 101, target)
     return lessons.straight_through_figure(s, x_mark, presentation)
 
 
-# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
-# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
-@st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
+@server_tuning.figure_cache(64)
 def bad_step_at(x, presentation):
     return lessons.bad_step_at(x, presentation)
 

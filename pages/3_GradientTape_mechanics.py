@@ -14,9 +14,7 @@ st.set_page_config(page_title="GradientTape mechanics · Computational Graph Exp
                    page_icon="📼", layout="wide")
 
 cache = st.cache_data(max_entries=64, show_spinner=False)
-# results that hold a plotly figure: a cache_data hit unpickles the figure, which re-validates
-# it (slower than computing it again; bench/README.md), so they are shared, never copied
-figures = st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
+figures = server_tuning.figure_cache(64)       # results that hold a plotly figure
 finite_differences = cache(lessons.finite_differences)
 watch_cases = cache(lessons.watch_cases)
 several_targets = cache(lessons.several_targets)

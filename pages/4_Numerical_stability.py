@@ -14,9 +14,7 @@ st.set_page_config(page_title="Numerical stability · Computational Graph Explor
                    page_icon="🧮", layout="wide")
 
 
-# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
-# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
-@st.cache_resource(max_entries=32, ttl=600, show_spinner=False)
+@server_tuning.figure_cache(32)
 def stability_figure(lo, hi, presentation):
     return lessons.stability_figure(lessons.stability_sweep(lo, hi, 211), presentation)
 
@@ -26,9 +24,7 @@ def stability_at(x, dtype):
     return lessons.stability_at(x, dtype)
 
 
-# cache_resource, not cache_data: the result holds a plotly figure, and a cache_data hit
-# unpickles it, which re-validates the figure (slower than computing it; bench/README.md)
-@st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
+@server_tuning.figure_cache(64)
 def where_trap(x, dtype, presentation):
     return lessons.where_trap(x, dtype, presentation)
 
