@@ -18,6 +18,7 @@ import json
 import math
 import zlib
 
+from .examples import PRESETS
 from .language import LIMITS
 
 __all__ = ["encode", "decode", "unknown_names", "MAX_URL_CHARS", "default_state", "SPEEDS"]
@@ -27,6 +28,7 @@ _PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
 _MAX_MESSAGES = 5
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)      # the animation speeds the Explorer offers
 _FLAGS = ("expand", "compare", "presentation")
+_PRESET_KEYS = frozenset(p.key for p in PRESETS)
 
 
 def default_state(program: str = "") -> dict:
@@ -120,7 +122,10 @@ def decode(query) -> tuple[dict, list[str]]:
         if flag in items:
             state[flag] = items[flag].lower() in ("1", "true", "yes", "on")
     if "preset" in items:
-        state["preset"] = items["preset"][:40]
+        if items["preset"] in _PRESET_KEYS:
+            state["preset"] = items["preset"]
+        elif items["preset"]:
+            msgs.append(f"there is no example '{items['preset'][:30]}'; showing the first one")
     if "speed" in items:
         try:
             speed = float(items["speed"])

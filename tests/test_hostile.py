@@ -274,7 +274,7 @@ LINKS = [
     ("bad-speed", {"speed": "1e308"}, "speed in the link"),
     ("text-speed", {"speed": "fast"}, "speed in the link"),
     ("odd-flags", {"expand": "maybe", "presentation": "\x00"}, None),
-    ("unknown-preset", {"preset": "../../etc/passwd"}, None),
+    ("unknown-preset", {"preset": "../../etc/passwd"}, "no example '../../etc/passwd'"),
     ("unknown-keys", {"__class__": "x", "q" * 50: "1"}, None),
 ]
 
