@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
-from .report import event_rows, gradient_rows
+from .report import event_rows, gradient_rows, value_notes
 from .tracer import Trace, trace
 
 __all__ = ["explore", "Exploration", "fit_settings"]
@@ -103,6 +103,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     ex.spec = backward_spec(t, prog, presentation=presentation, speed=speed)
     ex.events = event_rows(t)
     ex.gradients = gradient_rows(t, prog)
+    ex.notes += value_notes(t, prog)
     ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
                             watch=t.watched, dtype=dtype)
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]

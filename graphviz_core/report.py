@@ -11,6 +11,7 @@ import networkx as nx
 from .language import Cond, Op, walk
 
 __all__ = ["fmt", "event_rows", "gradient_rows", "explain_gradient", "first_nonfinite",
+           "value_notes",
            "rule_mismatch", "node_title", "real_inputs"]
 
 
@@ -103,6 +104,42 @@ def first_nonfinite(trace):
     return forward, backward
 
 
+def _went_nonfinite(g, node) -> str:
+    a = g.nodes[node]
+    how = "became NaN" if math.isnan(a["value"]) else f"overflowed to {fmt(a['value'])}"
+    return f"the forward value {how} at {a['op']} (node {node}, line {a['line']})"
+
+
+_LARGEST = {"float32": "3.4e38", "float64": "1.8e308"}
+
+
+def value_notes(trace, prog) -> list[str]:
+    """What the page should say that no gradient row does: a program without inputs, and a
+    target whose forward value is inf or NaN (where it first went wrong).
+
+    >>> from graphviz_core import parse, trace
+    >>> value_notes(t := trace(p := parse("y = 9**9**9")), p)[0]
+    'The program has no input, so there is nothing to differentiate: add a line such as x = 2.0 and use x in y.'
+    >>> value_notes(t, p)[1]
+    'y = inf: the forward value overflowed to inf at pow (node n4, line 1); float32 holds numbers up to 3.4e38'
+    """
+    notes = []
+    if not prog.inputs:
+        target = trace.targets[0] if trace.targets else "the last line"
+        notes.append("The program has no input, so there is nothing to differentiate: add a "
+                     f"line such as x = 2.0 and use x in {target}.")
+    fwd, _ = first_nonfinite(trace)
+    bad = [t for t in trace.targets
+           if trace.values.get(t) is not None and not math.isfinite(trace.values[t])]
+    told = any(v is not None and not math.isfinite(v) for v in trace.gradients.values())
+    if fwd is not None and bad and not told:    # else each gradient's reason already says it
+        why = _went_nonfinite(trace.graph, fwd)
+        if not math.isnan(trace.graph.nodes[fwd]["value"]):
+            why += f"; {trace.dtype} holds numbers up to {_LARGEST.get(trace.dtype, '?')}"
+        notes.append(f"{', '.join(bad)} = {fmt(trace.values[bad[0]])}: {why}")
+    return notes
+
+
 def explain_gradient(trace, prog, name: str) -> str:
     """Why the gradient of ``name`` is None, 0, NaN or ±inf (empty if an ordinary number)."""
     value = trace.gradients.get(name)
@@ -124,9 +161,7 @@ def explain_gradient(trace, prog, name: str) -> str:
         fwd, bwd = first_nonfinite(trace)
         parts = []
         if fwd is not None:
-            a = g.nodes[fwd]
-            parts.append(f"the forward value overflowed to {fmt(a['value'])} at {a['op']} "
-                         f"(node {fwd}, line {a['line']})")
+            parts.append(_went_nonfinite(g, fwd))
         if bwd is not None:
             e = trace.events[bwd]
             parts.append(f"the backward pass first produced {fmt(e.downstream)} at {e.name} "
