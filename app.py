@@ -46,11 +46,27 @@ def load_preset(key: str) -> None:
     ss = st.session_state
     ss["program"] = p.source
     ss["targets"] = list(p.targets or [])
-    ss["watch"] = None if p.watch is None else list(p.watch)
+    ss["unwatched"] = unwatched_by(p.source, p.watch)
     ss["dtype"] = p.dtype
     for k in [k for k in ss if k.startswith(("in:", "indefault:", "mode:", "watch:", "kind:"))]:
         del ss[k]
     ss["_kept"] = {}            # the previous program's widget values must not come back
+
+
+def unwatched_by(source: str, watch) -> list:
+    """The constants of ``source`` that a watch list (None: all of them) leaves unwatched.
+
+    The session keeps this, not the watch list: a constant typed later is watched, as in any
+    new program, and a box someone unticked stays unticked while its input is a Variable
+    (Streamlit forgets the state of a checkbox that a run does not draw).
+    """
+    if watch is None:
+        return []
+    try:
+        prog = gc.parse(source)
+    except gc.ProgramError:
+        return []
+    return [n for n, i in prog.inputs.items() if i.kind == "constant" and n not in watch]
 
 
 def on_kind_change(name: str, key: str) -> None:
@@ -88,7 +104,7 @@ def first_visit() -> None:
     if shared["targets"]:
         ss["targets"] = shared["targets"]
     if shared["watch"] is not None:
-        ss["watch"] = shared["watch"]
+        ss["unwatched"] = unwatched_by(ss["program"], shared["watch"])
     ss["dtype"] = shared["dtype"]
     ss["expand"] = shared["expand"]
     ss["compare"] = shared["compare"]
@@ -100,7 +116,7 @@ def first_visit() -> None:
 
 # Streamlit forgets a page's widget values when another page runs; keep our own copy so
 # that a visit to a lesson does not wipe the program someone typed.
-_KEPT = ("program", "preset", "targets", "watch", "dtype", "expand", "compare",
+_KEPT = ("program", "preset", "targets", "unwatched", "dtype", "expand", "compare",
          "presentation", "speed")
 _KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
 
@@ -207,14 +223,12 @@ def controls():
     try:
         prog = gc.parse(ss["program"])
     except gc.ProgramError as e:
-        return None, e, {}, {}, ss.get("watch")
-    inputs, modes, watch = {}, {}, ss.get("watch")
+        return None, e, {}, {}, None
+    inputs, modes, watch = {}, {}, []
+    unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
         st.markdown("**Inputs**")
         cols = cells(min(3, len(prog.inputs)))
-        consts = [n for n, i in prog.inputs.items() if i.kind == "constant"]
-        watched = consts if watch is None else [w for w in watch if w in consts]
-        new_watch = []
         for i, (name, inp) in enumerate(prog.inputs.items()):
             with cols[i % len(cols)]:
                 key, dkey = f"in:{name}", f"indefault:{name}"
@@ -230,12 +244,15 @@ def controls():
                     label_visibility="collapsed", required=True)
                 if inp.kind == "constant":
                     wkey = f"watch:{name}"
-                    ss.setdefault(wkey, name in watched)
+                    ss.setdefault(wkey, name not in unwatched)
                     if st.checkbox("tape.watch", key=wkey,
                                    help="Constants are tracked only if the tape watches "
                                         "them; Variables always are."):
-                        new_watch.append(name)
-        watch = new_watch
+                        watch.append(name)
+                        if name in unwatched:
+                            unwatched.remove(name)
+                    elif name not in unwatched:
+                        unwatched.append(name)
     if prog.functions:
         st.markdown("**Gradient of each function**")
     for name, fn in prog.functions.items():

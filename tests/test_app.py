@@ -181,6 +181,17 @@ def test_a_program_without_inputs_has_empty_tabs_not_a_crash(presentation):
     for tab in ("Backward trace", "Gradients and why", "Automatic vs custom", "Train"):
         open_tab(at, tab)
         assert not at.exception, (tab, at.exception)
+        assert any("no input" in i.value and "x = 2.0" in i.value for i in at.info), tab
+
+
+def test_an_overflowing_value_says_where_and_why():
+    at = app()
+    at.text_area(key="program").set_value("y = 9**9**9").run()
+    notes = " | ".join(i.value for i in at.info)
+    assert "y = inf" in notes and "pow" in notes and "3.4e38" in notes, notes
+    at.text_area(key="program").set_value("x = -1.0\ny = log(x)").run()
+    assert list(metrics(at).values()) == ["-1"]         # the gradient is fine ...
+    assert any("y = NaN" in i.value and "log" in i.value for i in at.info)  # ... the value not
 
 
 def test_lessons_are_linked_from_the_home_page():
@@ -202,6 +213,33 @@ def test_variable_constant_switch_rewrites_the_line():
     at.segmented_control(key="kind:c1:constant").set_value("variable").run()
     assert "c1 = Variable(5.0)" in at.text_area(key="program").value
     assert list(metrics(at).values()) == ["36", "None"]
+
+
+def test_an_unticked_watch_survives_a_round_trip_through_variable():
+    """Streamlit forgets a checkbox a run does not draw; the page must not re-tick it."""
+    at = app()
+    at.checkbox(key="watch:x").uncheck().run()
+    assert list(metrics(at).values()) == ["None"]
+    at.segmented_control(key="kind:x:constant").set_value("variable").run()
+    assert list(metrics(at).values()) == ["1024"]       # a Variable is always watched
+    at.segmented_control(key="kind:x:variable").set_value("constant").run()
+    assert at.checkbox(key="watch:x").value is False
+    assert list(metrics(at).values()) == ["None"]
+
+
+def test_a_watch_list_does_not_unwatch_constants_typed_later():
+    """The f_constants example (and a link) unwatch their own constants, not new ones."""
+    at = app()
+    at.selectbox(key="preset").set_value("f_constants").run()
+    assert list(metrics(at).values()) == ["None", "None"]
+    at.text_area(key="program").set_value("c1 = 5.0\nk = 3.0\ny = c1 * k").run()
+    assert at.checkbox(key="watch:c1").value is False    # unticked by the example
+    assert at.checkbox(key="watch:k").value is True      # new: watched, as by default
+    assert list(metrics(at).values()) == ["None", "5"]
+    linked = app(watch="-")
+    assert list(metrics(linked).values()) == ["None"]
+    linked.text_area(key="program").set_value("x = 2.0\nq = 4.0\ny = x * q").run()
+    assert list(metrics(linked).values()) == ["None", "2"]
 
 
 def test_visiting_a_lesson_keeps_the_typed_program():
