@@ -293,7 +293,7 @@ def _check_size(source: str) -> None:
         col = e.start - source.rfind("\n", 0, e.start)
         raise ProgramError("the program contains a character that is not valid text", line,
                            col, "retype the line") from None
-    n_lines = source.count("\n") + 1
+    n_lines = source.count("\n") + (not source.endswith("\n"))    # a final newline ends a line
     if n_lines > LIMITS["lines"]:
         raise ProgramError(f"the program has {n_lines} lines; the limit is {LIMITS['lines']}",
                            LIMITS["lines"] + 1, 1, "make the program shorter")

@@ -156,9 +156,12 @@ def test_line_limit():
     ok = "x = 1.0\n" + "\n".join(f"y{i} = x + {i}" for i in range(LIMITS["lines"] - 1))
     assert ok.count("\n") + 1 == LIMITS["lines"]
     gc.parse(ok)
-    with pytest.raises(gc.ProgramError, match="lines") as e:
-        gc.parse(ok + "\n")
+    gc.parse(ok + "\n")        # a final newline, as a pasted file has, ends the last line
+    with pytest.raises(gc.ProgramError, match=f"has {LIMITS['lines'] + 1} lines") as e:
+        gc.parse(ok + "\nz = 1.0\n")
     assert e.value.line == LIMITS["lines"] + 1
+    with pytest.raises(gc.ProgramError, match=f"has {LIMITS['lines'] + 1} lines"):
+        gc.parse(ok + "\n\n")     # an empty line in the editor is a line
 
 
 def test_depth_limit():
