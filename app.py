@@ -319,8 +319,7 @@ def table(rows) -> None:
     if not rows:
         return
     if presenting:
-        df = pd.DataFrame(rows)
-        st.table(df.set_index(df.columns[0]))
+        st.table(pd.DataFrame(rows), hide_index=True)
     else:
         st.dataframe(pa.Table.from_pylist(rows), hide_index=True)
 

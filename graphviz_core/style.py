@@ -16,6 +16,10 @@ PRESENTATION_CSS = """<style>
   h3, h3 span { font-size: 1.7rem !important; }
   .block-container { padding-top: 2.5rem !important; max-width: 100% !important; }
   textarea { font-size: 1.25rem !important; line-height: 1.5 !important; }
+  /* the number typed in an input, the chosen targets' chips, a select's value */
+  input, [data-tag] span, [data-baseweb="select"] div { font-size: 1.25rem !important; }
+  [data-tag] { height: auto !important; }
+  p code { font-size: 1.15rem !important; }
   [data-testid="stMetricValue"] div { font-size: 3.2rem !important; }
   [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
   /* high contrast: Streamlit's grey captions and labels wash out on a projector */

@@ -170,6 +170,7 @@ def test_presentation_link_puts_graph_first_and_folds_controls():
     # tables are HTML tables there (the presentation CSS enlarges them; a canvas it cannot)
     assert len(at.dataframe) == 0
     trace = at.table[0].value
+    assert "step" in trace.columns, trace.columns     # not turned into the row labels
     assert list(trace["upstream"]) == ["1", "32", "256"]
     assert list(trace["downstream"]) == ["32", "256", "1024"]
 

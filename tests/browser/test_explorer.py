@@ -413,6 +413,25 @@ def test_presentation_mode_has_no_small_text(presentation):
     assert not small, f"text under {MIN_PRESENTATION_PX}px in presentation mode: {small}"
 
 
+def test_presentation_mode_enlarges_the_folded_controls_too(presentation):
+    """Last of the presentation tests: it unfolds the controls. What someone types (the
+    number in an input, the chosen targets) is no text node, so it is checked apart."""
+    app, page, _, _ = presentation
+    page.get_by_text("Program and settings").click()
+    targets = page.locator('[data-testid="stMultiSelect"]').first
+    targets.scroll_into_view_if_needed()
+    app.expect(targets.locator("[data-tag]")).to_have_count(1)
+    small = sorted({(size, text) for size, text in page.evaluate(_VISIBLE_TEXT)
+                    if size < MIN_PRESENTATION_PX})
+    assert not small, f"text under {MIN_PRESENTATION_PX}px in the unfolded controls: {small}"
+    typed = page.evaluate("""() => [
+        document.querySelector('[data-testid="stNumberInput"] input'),
+        document.querySelector('[data-testid="stMultiSelect"] [data-tag] span'),
+    ].map(e => parseFloat(getComputedStyle(e).fontSize))""")
+    assert min(typed) >= MIN_PRESENTATION_PX, typed
+    assert page.locator('[data-testid="stTable"] th', has_text="step").count() >= 1
+
+
 # ---------------------------------------------------------------------------- downloads
 
 def test_downloads_are_the_code_the_animation_and_the_trace(app, tmp_path):
