@@ -393,9 +393,9 @@ def train_tab(ex) -> None:
                                      dtype=ss["dtype"]):
             records.extend(chunk)
             bar.progress(len(records) / steps)
-            chart.plotly_chart(gc.training_figure([("run", records)], param=params[0],
-                                                  steps=steps, presentation=presenting),
-                               key=f"train-chart-{len(records)}")
+            spec = gc.training_spec([("run", records)], param=params[0], steps=steps,
+                                    presentation=presenting)
+            chart.plotly_chart(server_tuning.plotly_spec(spec), key=f"train-chart-{len(records)}")
     except (gc.ProgramError, ValueError) as e:
         st.error(plain(str(e)))
         return

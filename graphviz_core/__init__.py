@@ -35,7 +35,8 @@ from .lessons import *  # noqa: E402,F401,F403 - every name in lessons.__all__
 __all__ += ["lessons", *lessons.__all__]
 from .training import (OPTIMIZERS, SURROGATES, StepRecord, Surrogate,  # noqa: E402
                        Trainer, sign_program, step_rows, train, train_chunks,
-                       training_figure)
+                       training_figure, training_spec)
 
-__all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure", "step_rows",
+__all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure",
+            "training_spec", "step_rows",
             "OPTIMIZERS", "SURROGATES", "Surrogate", "sign_program"]

@@ -1,7 +1,7 @@
 """Lesson 5: the sign training lab (seed 003): train x so that sign(x) = 1, live.
 
 Widgets, then the core (``gc.sign_program`` builds the program, a ``gc.Trainer`` trains it,
-``gc.training_figure`` draws it), then render. Runs are kept in ``st.session_state`` so that
+``gc.training_spec`` draws it), then render. Runs are kept in ``st.session_state`` so that
 several stay overlaid; the run being trained is written there chunk by chunk, so a run that
 the Stop button (or any other click) interrupts keeps the steps it had, marked "stopped".
 
@@ -93,8 +93,9 @@ def figure(presentation):
     runs = [(r["label"] + (" (stopped)" if r["status"] == "stopped" else ""), r["records"])
             for r in ss["tl_runs"]]
     steps = max((r["steps"] for r in ss["tl_runs"]), default=None)
-    return gc.training_figure(runs, param=PARAM, value="y", steps=steps,
-                              presentation=presentation, value_title="y = sign(x)")
+    return server_tuning.plotly_spec(gc.training_spec(
+        runs, param=PARAM, value="y", steps=steps, presentation=presentation,
+        value_title="y = sign(x)"))
 
 
 # ---------------------------------------------------------------------------- state

@@ -1,8 +1,10 @@
 """gc.train against seed 003's printout, the surrogates, the limits, compiled vs eager."""
+import json
 import math
 import threading
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 import graphviz_core as gc
@@ -350,6 +352,55 @@ def test_training_figure_draws_gaps_for_none_and_nan():
     fig = gc.training_figure([("run", recs)])
     assert list(fig.data[3].y) == [None, None, None]        # d y / d b is None
     assert gc.training_figure([]).data == ()
+
+
+def _plotly_built(runs, steps, presentation, value_title=None):
+    """The training chart built the validated way: make_subplots and go.Scatter, as plotly's
+    documentation does it. training_spec must send exactly this to the browser."""
+    from plotly.subplots import make_subplots
+    first = runs[0][1][0]
+    param, value = next(iter(first.params)), "y"
+    titles = ("loss", f"{param} (after the update)", value_title or value,
+              f"gradient d loss / d {param}")
+    base = 20 if presentation else 16
+    fig = make_subplots(rows=2, cols=2, shared_xaxes=True, subplot_titles=titles,
+                        vertical_spacing=0.14, horizontal_spacing=0.09)
+    for i, (label, recs) in enumerate(runs):
+        for k, get in enumerate((lambda r: r.loss, lambda r: r.params[param],
+                                 lambda r: r.values[value], lambda r: r.gradients[param])):
+            ys = [get(r) if get(r) is not None and math.isfinite(get(r)) else None for r in recs]
+            fig.add_trace(go.Scatter(
+                x=[r.step for r in recs], y=ys, mode="lines", name=label,
+                legendgroup=f"run{i}", showlegend=k == 0,
+                line=dict(color=gc.training.RUN_COLORS[i], dash=("solid", "solid", "dash")[i],
+                          width=4 if i == 0 else 3),
+                hovertemplate=f"{label}<br>step %{{x}}<br>{titles[k]}: %{{y:.7g}}<extra></extra>"),
+                row=k // 2 + 1, col=k % 2 + 1)
+    fig.add_hline(y=0, row=1, col=2, line=dict(color=gc.PALETTE["muted"], width=1.5, dash="dot"))
+    fig.update_xaxes(range=[0, steps - 1])
+    fig.update_xaxes(title_text="step", row=2)
+    fig.update_layout(
+        height=760 if presentation else 620, template="plotly_white",
+        font=dict(size=base, color=gc.PALETTE["ink"]), margin=dict(l=60, r=20, t=70, b=60),
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, font=dict(size=base)),
+        hovermode="x unified", uirevision="training")
+    fig.update_annotations(font=dict(size=base + 2))
+    return fig
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+def test_training_spec_is_the_chart_plotly_builds(seed_run, presentation):
+    auto, modes = gc.sign_program("automatic")
+    flat = list(gc.train(auto, "x", "loss", modes=modes, steps=100))
+    runs = [("automatic", flat), ("sigmoid", seed_run), ("again", seed_run[:40])]
+    spec = gc.training_spec(runs, steps=100, presentation=presentation,
+                            value_title="y = sign(x)")
+    want = _plotly_built(runs, 100, presentation, "y = sign(x)")
+    assert json.loads(pio.to_json(spec)) == json.loads(want.to_json())
+    spec["layout"]["height"] = 1        # each call's dicts are its own
+    again = gc.training_spec(runs, steps=100, presentation=presentation,
+                             value_title="y = sign(x)")
+    assert again["layout"]["height"] == (760 if presentation else 620)
 
 
 # ---------------------------------------------------------------------------- a reused Trainer
