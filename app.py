@@ -388,9 +388,9 @@ def train_tab(ex) -> None:
     chart, bar = st.empty(), st.progress(0.0)
     records = []
     try:
-        for chunk in gc.train_chunks(prog, params, target, inputs=t.inputs, modes=t.modes,
-                                     optimizer=optimizer, learning_rate=lr, steps=steps,
-                                     dtype=ss["dtype"]):
+        for chunk in server_tuning.paced(gc.train_chunks(
+                prog, params, target, inputs=t.inputs, modes=t.modes, optimizer=optimizer,
+                learning_rate=lr, steps=steps, dtype=ss["dtype"])):
             records.extend(chunk)
             bar.progress(len(records) / steps)
             spec = gc.training_spec([("run", records)], param=params[0], steps=steps,

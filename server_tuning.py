@@ -27,7 +27,7 @@ import sys
 import plotly.io as pio
 from plotly.basedatatypes import BaseFigure
 
-__all__ = ["configure", "plotly_spec", "figure_cache"]
+__all__ = ["configure", "plotly_spec", "figure_cache", "paced"]
 
 
 class _Spec(BaseFigure):
@@ -97,3 +97,22 @@ def figure_cache(max_entries: int):
     """
     import streamlit as st
     return st.cache_resource(max_entries=max_entries, ttl=600, show_spinner=False)
+
+
+def paced(chunks, every: float = 0.12):
+    """The items of ``chunks``, at most one per ``every`` seconds after the first.
+
+    Live training curves are redrawn once per chunk of steps. A 100-step run of the sign lab
+    trains in a few ms, so its redraws would reach the browser in one burst and the curves
+    would appear finished, never seen to grow. Waiting between redraws costs no CPU (the
+    thread sleeps) and does not slow long runs, whose chunks already take ~0.25 s each.
+    """
+    import time
+    last = None
+    for chunk in chunks:
+        if last is not None:
+            wait = every - (time.perf_counter() - last)
+            if wait > 0:
+                time.sleep(wait)
+        yield chunk
+        last = time.perf_counter()

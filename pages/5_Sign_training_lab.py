@@ -178,7 +178,7 @@ with chart_col:
         try:
             trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
             chunks = trainer.run_chunks({PARAM: start}, int(steps), learning_rate=lr)
-            for k, chunk in enumerate(chunks):
+            for k, chunk in enumerate(server_tuning.paced(chunks)):
                 run["records"].extend(chunk)
                 done = len(run["records"])
                 progress_slot.progress(done / run["steps"],

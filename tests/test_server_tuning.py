@@ -115,3 +115,15 @@ def test_plotly_spec_leaves_the_shared_spec_alone():
     shipped = server_tuning.plotly_spec(spec).to_dict()
     assert "template" not in spec["layout"] and repr(spec) == before
     assert shipped["data"] is spec["data"] and shipped["frames"] is spec["frames"]
+
+
+def test_paced_keeps_every_chunk_and_spaces_them_out():
+    import time
+    seen = []
+    start = time.perf_counter()
+    for chunk in server_tuning.paced(iter([[1], [2, 3], [4]]), every=0.05):
+        seen.append((chunk, time.perf_counter() - start))
+    assert [c for c, _ in seen] == [[1], [2, 3], [4]]
+    assert seen[0][1] < 0.05                        # the first at once
+    gaps = [b - a for (_, a), (_, b) in zip(seen, seen[1:])]
+    assert min(gaps) >= 0.05, gaps                  # then one per 0.05 s at most
