@@ -156,6 +156,7 @@ class Function:
     rule: tuple | None = None      # one expression (or NoGrad) per parameter
     rule_params: tuple = ()        # the rule's own names: params..., upstream
     rule_text: str = ""
+    rule_line: int = 0             # the line of the grad rule (0: none)
 
     @property
     def has_custom_gradient(self) -> bool:
@@ -365,7 +366,7 @@ def _parse_rule(prog, name, params, line, rhs_col, lineno, col) -> None:
     conv = _Converter(prog, lineno, rhs_col, text, scope=set(params), defining=None)
     rule = tuple(NoGrad() if _is_none(p) else conv.expr(p) for p in parts)
     prog.functions[name] = Function(fn.name, fn.params, fn.body, fn.line, fn.text, rule,
-                                    params, text.strip())
+                                    params, text.strip(), lineno)
 
 
 def _is_none(node) -> bool:
@@ -573,9 +574,13 @@ class _Converter:
                        else "use the function's parameters, numbers and built-ins")
 
     def _call(self, node):
-        if not isinstance(node.func, ast.Name):
+        if isinstance(node.func, ast.Attribute):
             raise self.err(node, "only plain functions can be called",
                            "attributes such as tf.exp are not needed: write exp(x)")
+        if not isinstance(node.func, ast.Name):
+            raise self.err(node, f"only plain functions can be called, not "
+                           f"{_describe(node.func)}",
+                           "define the function on a line of its own: f(x) = ...")
         name = node.func.id
         if node.keywords:
             raise self.err(node.keywords[0].value if node.keywords[0].arg is None

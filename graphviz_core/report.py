@@ -106,8 +106,21 @@ def first_nonfinite(trace):
 
 def _went_nonfinite(g, node) -> str:
     a = g.nodes[node]
-    how = "became NaN" if math.isnan(a["value"]) else f"overflowed to {fmt(a['value'])}"
-    return f"the forward value {how} at {a['op']} (node {node}, line {a['line']})"
+    ins = [g.nodes[p]["value"] for p in a.get("inputs", ())]
+    how, cause = f"became {fmt(a['value'])}", ""
+    if math.isnan(a["value"]):
+        pass
+    elif a["op"] == "div" and len(ins) == 2 and ins[1] == 0.0:
+        cause = ", a division by zero"
+    elif a["op"] == "log" and ins == [0.0] or a["op"] == "log1p" and ins == [-1.0]:
+        cause = ", the log of 0"
+    else:
+        how = f"overflowed to {fmt(a['value'])}"
+    return f"the forward value {how} at {a['op']} (node {node}, line {a['line']}){cause}"
+
+
+def _overflowed(g, node) -> bool:
+    return "overflowed" in _went_nonfinite(g, node)
 
 
 _LARGEST = {"float32": "3.4e38", "float64": "1.8e308"}
@@ -134,7 +147,7 @@ def value_notes(trace, prog) -> list[str]:
     told = any(v is not None and not math.isfinite(v) for v in trace.gradients.values())
     if fwd is not None and bad and not told:    # else each gradient's reason already says it
         why = _went_nonfinite(trace.graph, fwd)
-        if not math.isnan(trace.graph.nodes[fwd]["value"]):
+        if _overflowed(trace.graph, fwd):
             why += f"; {trace.dtype} holds numbers up to {_LARGEST.get(trace.dtype, '?')}"
         notes.append(f"{', '.join(bad)} = {fmt(trace.values[bad[0]])}: {why}")
     return notes
@@ -166,6 +179,9 @@ def explain_gradient(trace, prog, name: str) -> str:
             e = trace.events[bwd]
             parts.append(f"the backward pass first produced {fmt(e.downstream)} at {e.name} "
                          f"(node {e.node}): upstream {fmt(e.upstream)} × local {fmt(e.local)}")
+            if math.isnan(value) and not any(d is not None and math.isnan(d)
+                                             for d in e.downstream):
+                parts.append("where such gradients add up, inf + (-inf) is NaN")
         kind = "NaN" if math.isnan(value) else fmt(value)
         return f"{kind}: " + ("; ".join(parts) if parts else
                               "a non-finite value reached this input")
@@ -192,7 +208,8 @@ def _none_cuts(trace, prog, src, reach) -> list[str]:
                 if a["op"] == "stop_gradient":
                     why = f"stop_gradient (line {a['line']}) blocks the gradient"
                 elif a["kind"] == "call" and e.mode == "custom":
-                    why = f"the custom rule of {e.name} (line {a['line']}) returns None"
+                    why = (f"the custom rule of {e.name} (line "
+                           f"{prog.functions[e.name].rule_line}) returns None")
                 elif a["kind"] == "call":
                     fn = prog.functions[e.name]
                     why = (f"inside {e.name} (defined on line {fn.line}, called on line "

@@ -250,3 +250,27 @@ def test_an_infinite_gradient_is_explained_and_marked():
     fig = gc.backward_figure(t, prog)
     last = frames(fig)[-1]["data"][_DYNAMIC_INDEX("info")]["text"]
     assert any("⚠ inf/NaN born here" in s for s in last), last
+
+
+@pytest.mark.parametrize("src, words", [
+    ("x = 2.0\ny = x / (x - x)", ["NaN: the forward value became inf at div (node n2, line 2), "
+                                 "a division by zero", "inf + (-inf) is NaN"]),
+    ("x = 0.0\ny = log(x)", ["inf: the forward value became -inf at log", "the log of 0"]),
+    ("x = 2.0\ny = exp(x * 100)", ["inf: the forward value overflowed to inf at exp"]),
+])
+def test_a_non_finite_gradient_names_its_cause(src, words):
+    prog = gc.parse(src)
+    t = gc.trace(prog)
+    why = gc.explain_gradient(t, prog, "x")
+    for w in words:
+        assert w in why, why
+    if "overflowed" not in why:
+        assert "overflow" not in why
+
+
+def test_a_custom_rule_returning_none_is_located_on_its_own_line():
+    prog = gc.parse("bar(x, y) = x * y\ngrad bar(x, y, up) = up * y, None\n"
+                    "x = 2.0\nw = 3.0\nz = bar(x, w)")
+    t = gc.trace(prog)
+    assert t.gradients == {"x": 3.0, "w": None}
+    assert gc.explain_gradient(t, prog, "w") == "the custom rule of bar (line 2) returns None"

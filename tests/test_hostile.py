@@ -41,7 +41,7 @@ REJECTED = [
     ("attribute-in-rule", "f(x) = x\ngrad f(x, dy) = dy.__class__\nx = 1.0\ny = f(x)",
      "attribute"),
     ("eval", "x = 1.0\ny = eval('x')", "unknown function 'eval'"),
-    ("lambda", "x = 1.0\ny = (lambda: 1)()", "only plain functions"),
+    ("lambda", "x = 1.0\ny = (lambda: 1)()", "only plain functions can be called, not a lambda"),
     ("walrus", "x = 1.0\ny = (z := x)", "':='"),
     ("f-string", "x = 1.0\ny = f'{x}'", "f-string"),
     ("string", "x = 'rm -rf /'", "strings"),
