@@ -73,7 +73,8 @@ def on_kind_change(name: str, key: str) -> None:
     """A Variable/constant switch rewrites that input's line in the program text."""
     try:
         ss = st.session_state
-        ss["program"] = gc.set_input_kind(ss["program"], name, ss[key])
+        # the number shown in the input box goes into the line, so text and graph agree
+        ss["program"] = gc.set_input_kind(ss["program"], name, ss[key], ss.get(f"in:{name}"))
     except (gc.ProgramError, ValueError):
         pass        # the program changed under the widget; the editor shows the error
 

@@ -648,11 +648,15 @@ def _expanded_size(expr, sizes: dict) -> int:
     return total
 
 
-def set_input_kind(source: str, name: str, kind: str) -> str:
+def set_input_kind(source: str, name: str, kind: str, value: float | None = None) -> str:
     r"""Rewrite input ``name``'s line as a ``Variable`` or a ``constant``; keep everything else.
+    ``value``, if given, becomes the number on that line (the value the page shows, which
+    may no longer be the one typed there).
 
     >>> set_input_kind("x = 2.0  # start\ny = x*x", "x", "variable")
     'x = Variable(2.0)  # start\ny = x*x'
+    >>> set_input_kind("x = 2.0\ny = x*x", "x", "variable", value=7)
+    'x = Variable(7.0)\ny = x*x'
     """
     prog = parse(source)
     if name not in prog.inputs:
@@ -666,7 +670,10 @@ def set_input_kind(source: str, name: str, kind: str) -> str:
     code, sep, comment = line.partition("#")
     indent = code[: len(code) - len(code.lstrip())]
     call = "Variable" if kind == "variable" else "constant"
-    new = f"{indent}{name} = {call}({inp.default!r})"
+    number = inp.default if value is None else float(value)
+    if not math.isfinite(number) or abs(number) > LIMITS["literal"]:
+        raise ValueError(f"{name} must be a number of size at most {LIMITS['literal']:g}")
+    new = f"{indent}{name} = {call}({number!r})"
     if sep:
         new += "  " + sep + comment
     lines[inp.line - 1] = new

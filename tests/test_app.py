@@ -216,6 +216,16 @@ def test_variable_constant_switch_rewrites_the_line():
     assert list(metrics(at).values()) == ["36", "None"]
 
 
+def test_the_kind_switch_writes_the_value_shown_into_the_line():
+    at = app()
+    at.number_input(key="in:x").set_value(3.0).run()
+    assert list(metrics(at).values()) == ["17496"]
+    at.segmented_control(key="kind:x:constant").set_value("variable").run()
+    assert "x = Variable(3.0)" in at.text_area(key="program").value
+    assert at.number_input(key="in:x").value == 3.0
+    assert list(metrics(at).values()) == ["17496"]       # the graph did not jump back to 2
+
+
 def test_an_unticked_watch_survives_a_round_trip_through_variable():
     """Streamlit forgets a checkbox a run does not draw; the page must not re-tick it."""
     at = app()
