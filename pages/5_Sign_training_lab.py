@@ -222,8 +222,10 @@ why_flat.markdown(
 seed_run = story_records(*STORY[1])
 first, upstream = seed_run[0], seed_run[0].values["y"] - 1       # d loss / d y = y − 1
 why_moves.markdown(
-    "**Why a surrogate moves x across zero.** The forward pass still computes sign(x) "
-    "exactly; only the backward pass uses your rule. The seed's rule is the sigmoid's slope "
+    "**Why a surrogate moves x across zero** (the seed's run: sigmoid rule, "
+    f"{gc.OPTIMIZERS[STORY[1][1]]} {fmt(STORY[1][2])}). "
+    "The forward pass still computes sign(x) "
+    "exactly; only the backward pass uses the rule. The seed's rule is the sigmoid's slope "
     f"σ(x)(1 − σ(x)), positive everywhere: at x = {fmt(STORY[1][3])} the gradient is "
     f"{fmt(upstream)} × {fmt(first.gradients[PARAM] / upstream, 3)} = "
     f"{fmt(first.gradients[PARAM], 3)}, so the optimizer pushes x up. Once x crosses 0, "
