@@ -7,12 +7,13 @@ with a note instead of failing.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
-from .report import event_rows, gradient_rows, value_notes
+from .report import event_rows, fmt, gradient_rows, value_notes
 from .tracer import Trace, trace
 
 __all__ = ["explore", "Exploration", "fit_settings"]
@@ -117,4 +118,33 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
                                                   speed=speed, height=None),
                                events=event_rows(other), gradients=gradient_rows(other, prog))
             ex.compare[mode] = side
+        ex.notes += _rule_differences(ex.compare["custom"].trace, ex.compare["automatic"].trace)
     return ex
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+def _rule_differences(custom: Trace, automatic: Trace) -> list[str]:
+    """A note when the custom rules change a final gradient: a surrogate on purpose, or a
+    rule that is not the derivative of its function (the bug side by side is for)."""
+    diff = [n for n in custom.gradients
+            if not _same(custom.gradients[n], automatic.gradients[n])]
+    if not diff:
+        return []
+    d = " + ".join(custom.targets)
+    pairs = ", ".join(f"∂({d})/∂{n} = {fmt(custom.gradients[n])} with the custom rules, "
+                      f"{fmt(automatic.gradients[n])} with TensorFlow's automatic gradient"
+                      for n in diff)
+    auto = [automatic.gradients[n] for n in diff]
+    if all(a is not None and not math.isfinite(a) for a in auto):
+        return [f"The custom rules give a number where TensorFlow's automatic gradient does "
+                f"not: {pairs}. This is what a numerically stable rule is for."]
+    return [f"The custom rules change the result: {pairs}. Right for a surrogate gradient; "
+            "otherwise a rule is not the derivative of its function (see “Automatic vs "
+            "custom”)."]

@@ -149,6 +149,22 @@ def test_compare_shows_both_sides():
     assert again.toggle(key="compare").value is True
 
 
+def test_side_by_side_says_when_a_custom_rule_changes_the_gradient():
+    at = app()
+    at.text_area(key="program").set_value(
+        "f(x) = x**3\ngrad f(x, dy) = dy * 2*x\nx = 3.0\ny = f(x)").run()
+    assert list(metrics(at).values()) == ["6"]
+    assert not any("custom rules" in i.value for i in at.info)   # nothing to compare with
+    at.toggle(key="compare").set_value(True).run()
+    notes = [i.value for i in at.info if "custom rules" in i.value]
+    assert len(notes) == 1 and "= 6 with the custom rules, 27 with TensorFlow's automatic" \
+        in notes[0], notes
+    at.selectbox(key="preset").set_value("log1pexp").run()
+    assert any("numerically stable" in i.value and "NaN" in i.value for i in at.info)
+    at.selectbox(key="preset").set_value("foo3").run()
+    assert not any("custom rules" in i.value for i in at.info)   # foo's rule is right
+
+
 def test_train_any_program_from_the_explorer():
     at = app()
     at.selectbox(key="preset").set_value("sign_train").run()
