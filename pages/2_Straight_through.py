@@ -61,8 +61,8 @@ st.markdown(f"[Open this program in the Explorer]({r.link})")
 
 # ---------------------------------------------------------------------------- bad_step
 st.header("2. bad_step: x² above 5, the constant 0 below")
-st.code("\n".join(line for line in preset("bad_step").source.splitlines()
-                  if line and not line.startswith("#")), language=None)
+# the whole program, numbered: the reasons below name its lines ("defined on line 4")
+st.code(preset("bad_step").source.rstrip("\n"), language="python", line_numbers=True)
 st.markdown(
     "Below 5 the forward pass returns a constant, which is not connected to x, so "
     "TensorFlow's automatic gradient is **None** (no gradient at all, not 0). The custom "

@@ -112,6 +112,17 @@ def test_straight_through_page_12_60_then_none_and_5():
     assert {l["preset"] for l in explorer_links(at)} >= {"two_step", "bad_step"}
 
 
+def test_straight_through_page_names_lines_of_the_code_it_shows():
+    import re
+    at = page(STRAIGHT)
+    code = next(c.value for c in at.code if "grad bad_step" in c.value).split("\n")
+    where = re.search(r"defined on line (\d+), called on line (\d+)", texts(at))
+    assert where, texts(at)
+    defined, called = (int(g) for g in where.groups())
+    assert code[defined - 1].startswith("bad_step(x) ="), code
+    assert "= bad_step(x)" in code[called - 1], code
+
+
 def test_straight_through_page_x_7_agrees_and_two_step_moves():
     at = page(STRAIGHT)
     at.slider(key="st_x").set_value(7.0).run()
