@@ -6,8 +6,8 @@ frames play in the browser (no server round-trip per frame):
 
 * one forward frame per layer: nodes light up left to right with their values;
 * one backward frame per :class:`~graphviz_core.tracer.BackwardEvent`, in TensorFlow's
-  order: the node glows, its upstream (the sum of what arrived, ``30 + 6 = 36``) and its
-  local derivative appear on it, and each downstream value travels along its edge to the
+  order: the node glows, its upstream (the sum of what arrived, ``30 + 6 = 36``, on two
+  lines) and its local derivative appear on it, and each downstream value travels along its edge to the
   producer as a labelled marker (plotly interpolates the marker from consumer to producer).
 
 Trace indices are fixed (see ``_T``) so that frames can address them. Axes are fixed across
@@ -209,7 +209,7 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
             # too many nodes to label them all: the active one speaks, and where inf/NaN
             # first appeared stays marked in words (colour alone is easy to miss)
             if lit and n == fwd_node:
-                return "⚠ first non-finite value"
+                return "⚠ first inf/NaN"
             if bwd_event is not None and a["event"] == bwd_event and a["event"] <= fired:
                 return "⚠ inf/NaN born here"
             return " "
@@ -425,7 +425,7 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     if a["kind"] == "call" and a["mode"] == "custom":
         parts.append(f"rule: {_short(a['rule'] or '', 26)}")
     if fwd_bad:
-        parts.append("⚠ first non-finite value")
+        parts.append("⚠ first inf/NaN")
     ev_i = a["event"]
     if ev_i is not None and ev_i <= fired:
         ev = trace.events[ev_i]
@@ -447,12 +447,13 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
 
 
 def _sum_text(contribs, before, total, is_target) -> str:
-    """``30 + 6 = 36`` when several contributions add up; ``36`` for one."""
+    """``30 + 6`` over ``= 36`` when several contributions add up; ``36`` for one. Two
+    lines: on one, the sum ran into the neighbouring node's text in a narrow graph."""
     terms = [_num(v, 5) for i, v in contribs if i < before and v is not None]
     if is_target:
         terms = ["1"] + terms
     if len(terms) > 1:
-        return " + ".join(terms) + f" = {_num(total, 5)}"
+        return " + ".join(terms) + f"<br>= {_num(total, 5)}"
     return _num(total, 5)
 
 
@@ -585,8 +586,9 @@ def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
                    line=dict(color=PALETTE["custom"], width=1.5, dash="dot"),
                    fillcolor="rgba(204,121,167,0.06)")
               for x0, x1, y0, y1 in boxes.values()]
+    # the function's name inside its box, at the top: above the box it ran into the caption
     notes = [dict(x=x0, y=y1, text=gid.split("#")[0], showarrow=False,
-                  xanchor="left", yanchor="bottom",
+                  xanchor="left", yanchor="top", xshift=4,
                   font=dict(size=s.info, color=PALETTE["custom"]))
              for gid, (x0, x1, y0, y1) in boxes.items()]
     if boxes:
