@@ -104,7 +104,9 @@ def first_nonfinite(trace):
     return forward, backward
 
 
-def _went_nonfinite(g, node) -> str:
+def _went_nonfinite(g, node) -> tuple[str, bool]:
+    """How the forward value of ``node`` became inf/NaN, in words; and whether it overflowed
+    (as opposed to a NaN, a division by zero or the log of 0)."""
     a = g.nodes[node]
     ins = [g.nodes[p]["value"] for p in a.get("inputs", ())]
     how, cause = f"became {fmt(a['value'])}", ""
@@ -116,11 +118,8 @@ def _went_nonfinite(g, node) -> str:
         cause = ", the log of 0"
     else:
         how = f"overflowed to {fmt(a['value'])}"
-    return f"the forward value {how} at {a['op']} (node {node}, line {a['line']}){cause}"
-
-
-def _overflowed(g, node) -> bool:
-    return "overflowed" in _went_nonfinite(g, node)
+    text = f"the forward value {how} at {a['op']} (node {node}, line {a['line']}){cause}"
+    return text, how.startswith("overflowed")
 
 
 _LARGEST = {"float32": "3.4e38", "float64": "1.8e308"}
@@ -146,8 +145,8 @@ def value_notes(trace, prog) -> list[str]:
            if trace.values.get(t) is not None and not math.isfinite(trace.values[t])]
     told = any(v is not None and not math.isfinite(v) for v in trace.gradients.values())
     if fwd is not None and bad and not told:    # else each gradient's reason already says it
-        why = _went_nonfinite(trace.graph, fwd)
-        if _overflowed(trace.graph, fwd):
+        why, overflowed = _went_nonfinite(trace.graph, fwd)
+        if overflowed:
             why += f"; {trace.dtype} holds numbers up to {_LARGEST.get(trace.dtype, '?')}"
         notes.append(f"{', '.join(bad)} = {fmt(trace.values[bad[0]])}: {why}")
     return notes
@@ -174,7 +173,7 @@ def explain_gradient(trace, prog, name: str) -> str:
         fwd, bwd = first_nonfinite(trace)
         parts = []
         if fwd is not None:
-            parts.append(_went_nonfinite(g, fwd))
+            parts.append(_went_nonfinite(g, fwd)[0])
         if bwd is not None:
             e = trace.events[bwd]
             parts.append(f"the backward pass first produced {fmt(e.downstream)} at {e.name} "
