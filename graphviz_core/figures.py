@@ -7,8 +7,9 @@ frames play in the browser (no server round-trip per frame):
 * one forward frame per layer: nodes light up left to right with their values;
 * one backward frame per :class:`~graphviz_core.tracer.BackwardEvent`, in TensorFlow's
   order: the node glows, its upstream (the sum of what arrived, ``30 + 6 = 36``, on two
-  lines) and its local derivative appear on it, and each downstream value travels along its edge to the
-  producer as a labelled marker (plotly interpolates the marker from consumer to producer).
+  lines) and its local derivative appear on it, and each downstream value travels along its
+  edge to the producer as a labelled marker (plotly interpolates the marker from consumer to
+  producer).
 
 Trace indices are fixed (see ``_T``) so that frames can address them. Axes are fixed across
 frames. Colours are the Okabe-Ito palette, which stays distinct for colour-blind viewers.
@@ -209,9 +210,9 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
             # too many nodes to label them all: the active one speaks, and where inf/NaN
             # first appeared stays marked in words (colour alone is easy to miss)
             if lit and n == fwd_node:
-                return "⚠ first inf/NaN"
+                return _FIRST_BAD
             if bwd_event is not None and a["event"] == bwd_event and a["event"] <= fired:
-                return "⚠ inf/NaN born here"
+                return _BORN_BAD
             return " "
         done = a["event"] is not None and a["event"] <= fired
         arrived = sum(1 for i, _ in contrib[n] if i <= fired) if a["kind"] == "input" else 0
@@ -405,6 +406,10 @@ def _segment(xy, p, q):
     xy[1].extend((p[1], q[1], None))
 
 
+# where inf/NaN first appears, forward and backward: in words, colour alone is easy to miss
+_FIRST_BAD, _BORN_BAD = "⚠ first inf/NaN", "⚠ inf/NaN born here"
+
+
 def _short(label: str, n: int = 9) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
@@ -425,7 +430,7 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     if a["kind"] == "call" and a["mode"] == "custom":
         parts.append(f"rule: {_short(a['rule'] or '', 26)}")
     if fwd_bad:
-        parts.append("⚠ first inf/NaN")
+        parts.append(_FIRST_BAD)
     ev_i = a["event"]
     if ev_i is not None and ev_i <= fired:
         ev = trace.events[ev_i]
@@ -434,7 +439,7 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
         if rule_mismatch(ev):
             parts.append("⚠ ↓ ≠ ↑ × local")
         if bwd_bad:
-            parts.append("⚠ inf/NaN born here")
+            parts.append(_BORN_BAD)
     elif a["kind"] == "input" and fired >= 0:
         arrived = [(i, v) for i, v in contribs if i <= fired]
         if arrived and len(arrived) == len(contribs):
