@@ -135,13 +135,7 @@ def keep_widgets() -> None:
                    if k in _KEPT or str(k).startswith(_KEPT_PREFIXES)}
 
 
-if not st.session_state.get("ready"):
-    first_visit()
-restore_widgets()
-ss = st.session_state
-ss.setdefault("presentation", ss.get("presentation_on", False))
-presenting = bool(ss.get("presentation"))
-ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
+ss = st.session_state        # a per-session proxy, not shared state
 
 
 # One Exploration shared by every session that asks the same, never copied (the page only
@@ -158,39 +152,6 @@ def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, 
 @st.cache_resource
 def keyboard_script() -> str:
     return (Path(__file__).parent / "assets" / "keys.js").read_text()
-
-
-# ---------------------------------------------------------------------------- sidebar
-with st.sidebar:
-    st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
-                 format_func=lambda k: f"{PRESETS[k].title}  ·  seed {PRESETS[k].seed}",
-                 help="Every program from the four seed notebooks")
-    st.caption(PRESETS[ss["preset"]].description)
-    st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
-    st.toggle("Expand functions (show the ops inside)", key="expand",
-              help="Opens the functions that use TensorFlow's automatic gradient. A function "
-                   "running its custom rule stays one node: TensorFlow calls the rule, not "
-                   "the ops inside (switch it to automatic to open it).")
-    st.toggle("Automatic vs custom, side by side", key="compare")
-    st.toggle("Presentation mode (large type)", key="presentation",
-              help="For a projector: large type, the graph first, controls tucked away. "
-                   "Share the link with presentation=1 to open a class straight into it.")
-    speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
-                             format_func=lambda v: f"{v:g}×")
-    st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
-               "the backward ones. Keys on the graph: → ← step, Space play/pause, "
-               "Home/End first/last.")
-
-if presenting:
-    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
-
-st.title("Computational Graph Explorer")
-if not presenting:
-    st.caption("Type a small program, switch each function between TensorFlow's automatic "
-               "gradient and your own rule, and press ▶ Play to watch the backward pass: the "
-               "upstream gradient arriving at each node, its local derivative, and the "
-               "downstream values flowing back along the edges. Every number is computed "
-               "live by TensorFlow.")
 
 
 # ---------------------------------------------------------------------------- controls
@@ -479,12 +440,64 @@ def workspace() -> None:
     keep_widgets()
 
 
-workspace()
-st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
+# ---------------------------------------------------------------------------- the page
+def explorer_page() -> None:
+    """The Explorer: sidebar, header, the workspace fragment, links to the lessons."""
+    global presenting, speed
+    if not st.session_state.get("ready"):
+        first_visit()
+    restore_widgets()
+    ss.setdefault("presentation", ss.get("presentation_on", False))
+    presenting = bool(ss.get("presentation"))
+    ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
 
-if not presenting:
-    st.divider()
-    st.subheader("Lessons")
-    for path, title, line in LESSONS:
-        if (Path(__file__).parent / path).exists():
-            st.page_link(path, label=f"**{title}** — {line}")
+    # the sidebar
+    with st.sidebar:
+        st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
+                     format_func=lambda k: f"{PRESETS[k].title}  ·  seed {PRESETS[k].seed}",
+                     help="Every program from the four seed notebooks")
+        st.caption(PRESETS[ss["preset"]].description)
+        st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
+        st.toggle("Expand functions (show the ops inside)", key="expand",
+                  help="Opens the functions that use TensorFlow's automatic gradient. A function "
+                       "running its custom rule stays one node: TensorFlow calls the rule, not "
+                       "the ops inside (switch it to automatic to open it).")
+        st.toggle("Automatic vs custom, side by side", key="compare")
+        st.toggle("Presentation mode (large type)", key="presentation",
+                  help="For a projector: large type, the graph first, controls tucked away. "
+                       "Share the link with presentation=1 to open a class straight into it.")
+        speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
+                                 format_func=lambda v: f"{v:g}×")
+        st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
+                   "the backward ones. Keys on the graph: → ← step, Space play/pause, "
+                   "Home/End first/last.")
+
+    if presenting:
+        st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+
+    st.title("Computational Graph Explorer")
+    if not presenting:
+        st.caption("Type a small program, switch each function between TensorFlow's automatic "
+                   "gradient and your own rule, and press ▶ Play to watch the backward pass: the "
+                   "upstream gradient arriving at each node, its local derivative, and the "
+                   "downstream values flowing back along the edges. Every number is computed "
+                   "live by TensorFlow.")
+
+    workspace()
+    st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
+
+    if not presenting:
+        st.divider()
+        st.subheader("Lessons")
+        for path, title, line in LESSONS:
+            if (Path(__file__).parent / path).exists():
+                st.page_link(path, label=f"**{title}** — {line}")
+
+
+# ---------------------------------------------------------------------------- navigation
+# Declared rather than read from pages/: the Explorer is listed as "Explorer" (a pages/
+# folder names the main page after its file, "app"), and the lessons under a heading.
+st.navigation({
+    "": [st.Page(explorer_page, title="Explorer", default=True)],
+    "Lessons": [st.Page(path, title=title) for path, title, _ in LESSONS],
+}).run()
