@@ -178,7 +178,11 @@ def controls():
                       "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
                       "The last value is the target.")
     example = PRESETS[ss["preset"]]
-    if ss["program"] != example.source:     # your own text: one click back to the example
+    # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
+    # never leaves the example's description standing under someone's own program
+    if ss["program"] == example.source:
+        st.caption(plain(example.description))
+    else:                                   # your own text: one click back to the example
         st.button(f"↺ Back to the example “{example.title}”", key="back_to_example",
                   on_click=load_preset, args=(ss["preset"],),
                   help="Replaces the text above with the example chosen in the sidebar")
@@ -456,7 +460,6 @@ def explorer_page() -> None:
         st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
                      format_func=lambda k: f"{PRESETS[k].title}  ·  seed {PRESETS[k].seed}",
                      help="Every program from the four seed notebooks")
-        st.caption(PRESETS[ss["preset"]].description)
         st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
         st.toggle("Expand functions (show the ops inside)", key="expand",
                   help="Opens the functions that use TensorFlow's automatic gradient. A function "

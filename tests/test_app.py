@@ -90,9 +90,13 @@ def test_error_shows_names_as_typed_not_as_markdown():
 
 def test_an_edited_example_can_be_put_back():
     at = app()
+    description = gc.preset("foo3").description            # "... downstream 1024 at x = 2."
     assert "back_to_example" not in [b.key for b in at.button]     # nothing to put back yet
+    assert any("1024 at x = 2" in c.value for c in at.caption), description
     at.text_area(key="program").set_value("a = 3.0\nc = a * a").run()
     assert list(metrics(at).values()) == ["6"]
+    # the example's numbers no longer describe the text on the page
+    assert not any("1024 at x = 2" in c.value for c in at.caption)
     at.button(key="back_to_example").click().run()
     assert not at.exception
     assert at.text_area(key="program").value == gc.preset("foo3").source
