@@ -201,8 +201,11 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
     y_lo, y_hi = _y_range(all_y)
     y_span = y_hi - y_lo
     per_px = y_span / max(height - sum(_margins(s)), 1)
-    info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + 4) * per_px) for n in values]
-    halo = {n: size[n] + round(36 * s.k * s.scale) for n in values}     # wider than its node
+    # the "now" halo is a rim this wide around its node, and the text starts below the rim:
+    # a wider halo painted over the first line of the active node's own text
+    rim = round(9 * s.k * s.scale)
+    info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + rim + 3) * per_px) for n in values]
+    halo = {n: size[n] + 2 * rim for n in values}
 
     def info(n, lit, fired):
         a = g.nodes[n]
@@ -309,10 +312,13 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
         dict(mode="lines", hoverinfo="skip", name="gradient flowing",
              line=dict(color=PALETTE["gradient"], width=s.edge * 2.2)),
         dict(mode="lines", hoverinfo="skip", name="None (no gradient)",
-             line=dict(color=PALETTE["none"], width=s.edge * 1.8, dash="dash")),
+             # short dashes in px: plotly's "dash" scales with the width, and at projector
+             # width the legend's short sample showed one solid stroke
+             line=dict(color=PALETTE["none"], width=s.edge * 1.8,
+                       dash=f"{round(6 * s.k)}px,{round(4 * s.k)}px")),
         dict(mode="lines", hoverinfo="skip", name="NaN / inf",
              line=dict(color=PALETTE["nan"], width=s.edge * 2.2)),
-        dict(mode="markers", name="now", marker=dict(color=PALETTE["active"], opacity=0.45),
+        dict(mode="markers", name="now", marker=dict(color=PALETTE["active"], opacity=0.6),
              **quiet),
         dict(x=vx, y=vy, mode="markers+text", name="nodes", showlegend=False,
              text=[_short(g.nodes[n]["label"]) if s.labels else " " for n in values],

@@ -10,7 +10,8 @@ __all__ = ["PRESENTATION_CSS"]
 PRESENTATION_CSS = """<style>
   .stMarkdown p, .stMarkdown li, label p, .stCaption p, button p,
   [data-testid="stTable"] td, [data-testid="stTable"] th,
-  [data-testid="stTab"] p, details summary p { font-size: 1.3rem !important; }
+  [data-testid="stTab"] p, details summary p,
+  [data-testid="stAlertContainer"] p { font-size: 1.3rem !important; }
   h1, h1 span { font-size: 2.4rem !important; }
   h2, h2 span { font-size: 2rem !important; }
   h3, h3 span { font-size: 1.7rem !important; }

@@ -82,7 +82,7 @@ def test_none_and_nan_styles():
     prog, t = traced("bad_step", modes={"bad_step": "automatic"})
     fig = gc.backward_figure(t, prog)
     assert any(v is not None for v in last(fig, "none_edges")["x"])  # a dashed None edge
-    assert fig.data[_T["none_edges"]].line.dash == "dash"
+    assert fig.data[_T["none_edges"]].line.dash == "6px,4px"   # short enough for the legend
     assert "None" in last(fig, "packets")["text"]
     prog, t = traced("softplus")
     fig = gc.backward_figure(t, prog)
@@ -122,15 +122,22 @@ def test_an_input_whose_gradient_is_none_is_drawn_as_none():
     assert "gradient None" in [d.name for d in fig.data]  # and the legend says so
 
 
+@pytest.mark.parametrize("presentation", [False, True])
 @pytest.mark.parametrize("key", ["bad_step", "sign_train", "foo3"])
-def test_the_now_halo_is_wider_than_the_node_it_marks(key):
+def test_the_now_halo_is_wider_than_the_node_it_marks(key, presentation):
+    """... and ends above the node's own text: a wider halo painted over its first line."""
     prog, t = traced(key)
-    fig = gc.backward_figure(t, prog)
+    fig = gc.backward_figure(t, prog, presentation=presentation)
     nodes, size = fig.layout.meta["nodes"], fig.data[_T["nodes"]].marker.size
+    node_y, info_y = fig.data[_T["nodes"]].y, fig.data[_T["info"]].y
+    lo, hi = fig.layout.yaxis.range                             # fixed axes: y units -> px
+    px_per_y = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / (hi - lo)
     for f in frames(fig)[fig.layout.meta["forward_frames"]:]:
-        halo = f["data"][_DYNAMIC_INDEX("halo")]
-        event = t.events[int(f["name"][1:])]
-        assert halo["marker"]["size"][0] > size[nodes.index(event.node)], f["name"]
+        halo = f["data"][_DYNAMIC_INDEX("halo")]["marker"]["size"][0]
+        i = nodes.index(t.events[int(f["name"][1:])].node)
+        assert halo > size[i], f["name"]
+        text_below_px = (node_y[i] - info_y[i]) * px_per_y
+        assert halo / 2 < text_below_px, (f["name"], halo / 2, text_below_px)
 
 
 def test_custom_nodes_have_their_outline_and_rule():

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import urllib.parse
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -411,6 +413,23 @@ def test_presentation_mode_has_no_small_text(presentation):
     small = sorted({(size, text) for size, text in page.evaluate(_VISIBLE_TEXT)
                     if size < MIN_PRESENTATION_PX})
     assert not small, f"text under {MIN_PRESENTATION_PX}px in presentation mode: {small}"
+
+
+def test_presentation_mode_enlarges_notes_and_warnings(app):
+    """The notes under the graph (why a value is NaN) and a link's warnings are read from the
+    back of the room like the rest: as large as the other body text, not Streamlit's 16 px."""
+    link = "?" + urllib.parse.urlencode({"presentation": 1, "p": "x = -1.0\ny = log(x)",
+                                         "t": "nope"})
+    page = app.goto(link, page=app.new_page(), plot=True)
+    alerts = page.locator('[data-testid="stAlertContainer"] p')
+    app.expect(alerts.first).to_be_visible()
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '[data-testid="stAlertContainer"] p')).map(e => [parseFloat(getComputedStyle(e)
+        .fontSize), e.innerText.slice(0, 50)])""")
+    texts = " | ".join(t for _, t in sizes)
+    assert "y = NaN" in texts and "Share link" in texts, texts
+    assert all(size >= 1.2 * MIN_PRESENTATION_PX for size, _ in sizes), sizes
+    page.close()
 
 
 def test_presentation_mode_enlarges_the_folded_controls_too(presentation):
