@@ -13,6 +13,7 @@ import pyarrow as pa
 import streamlit as st
 
 import graphviz_core as gc
+import page_nav
 import server_tuning
 from graphviz_core import state as url_state
 
@@ -25,18 +26,6 @@ st.set_page_config(page_title="Computational Graph Explorer", page_icon="🔁", 
 
 PRESETS = {p.key: p for p in gc.PRESETS}
 DEFAULT = "foo3"
-LESSONS = [
-    ("pages/1_Chain_rule.py", "Chain rule", "foo∘foo∘…: upstream × local = downstream, "
-     "and what a rule that forgets the upstream does"),
-    ("pages/2_Straight_through.py", "Straight-through estimators", "a step TensorFlow cannot "
-     "differentiate, and a rule that passes the gradient through"),
-    ("pages/3_GradientTape_mechanics.py", "GradientTape mechanics", "finite differences, "
-     "persistent tapes, watch, several targets, Hessians, stop_gradient"),
-    ("pages/4_Numerical_stability.py", "Numerical stability", "softplus overflows, the "
-     "tf.where trap, float32 vs float64"),
-    ("pages/5_Sign_training_lab.py", "Sign training lab", "a non-differentiable sign learns "
-     "through a surrogate gradient, with live curves"),
-]
 
 
 # ---------------------------------------------------------------------------- state
@@ -135,7 +124,13 @@ def keep_widgets() -> None:
                    if k in _KEPT or str(k).startswith(_KEPT_PREFIXES)}
 
 
-ss = st.session_state        # a per-session proxy, not shared state
+if not st.session_state.get("ready"):
+    first_visit()
+restore_widgets()
+ss = st.session_state
+ss.setdefault("presentation", ss.get("presentation_on", False))
+presenting = bool(ss.get("presentation"))
+ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
 
 
 # One Exploration shared by every session that asks the same, never copied (the page only
@@ -152,6 +147,39 @@ def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, 
 @st.cache_resource
 def keyboard_script() -> str:
     return (Path(__file__).parent / "assets" / "keys.js").read_text()
+
+
+# ---------------------------------------------------------------------------- sidebar
+page_nav.sidebar()
+with st.sidebar:
+    st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
+                 format_func=lambda k: PRESETS[k].title,     # the seed is under the editor
+                 help="Every program from the four seed notebooks")
+    st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
+    st.toggle("Expand functions (show the ops inside)", key="expand",
+              help="Opens the functions that use TensorFlow's automatic gradient. A function "
+                   "running its custom rule stays one node: TensorFlow calls the rule, not "
+                   "the ops inside (switch it to automatic to open it).")
+    st.toggle("Automatic vs custom, side by side", key="compare")
+    st.toggle("Presentation mode (large type)", key="presentation",
+              help="For a projector: large type, the graph first, controls tucked away. "
+                   "Share the link with presentation=1 to open a class straight into it.")
+    speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
+                             format_func=lambda v: f"{v:g}×")
+    st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
+               "the backward ones. Keys on the graph: → ← step, Space play/pause, "
+               "Home/End first/last.")
+
+if presenting:
+    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+
+st.title("Computational Graph Explorer")
+if not presenting:
+    st.caption("Type a small program, switch each function between TensorFlow's automatic "
+               "gradient and your own rule, and press ▶ Play to watch the backward pass: the "
+               "upstream gradient arriving at each node, its local derivative, and the "
+               "downstream values flowing back along the edges. Every number is computed "
+               "live by TensorFlow.")
 
 
 # ---------------------------------------------------------------------------- controls
@@ -181,7 +209,7 @@ def controls():
     # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
     # never leaves the example's description standing under someone's own program
     if ss["program"] == example.source:
-        st.caption(plain(example.description))
+        st.caption(plain(f"Seed {example.seed}. {example.description}"))
     else:                                   # your own text: one click back to the example
         st.button(f"↺ Back to the example “{example.title}”", key="back_to_example",
                   on_click=load_preset, args=(ss["preset"],),
@@ -444,63 +472,12 @@ def workspace() -> None:
     keep_widgets()
 
 
-# ---------------------------------------------------------------------------- the page
-def explorer_page() -> None:
-    """The Explorer: sidebar, header, the workspace fragment, links to the lessons."""
-    global presenting, speed
-    if not st.session_state.get("ready"):
-        first_visit()
-    restore_widgets()
-    ss.setdefault("presentation", ss.get("presentation_on", False))
-    presenting = bool(ss.get("presentation"))
-    ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
+workspace()
+st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 
-    # the sidebar
-    with st.sidebar:
-        st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
-                     format_func=lambda k: f"{PRESETS[k].title}  ·  seed {PRESETS[k].seed}",
-                     help="Every program from the four seed notebooks")
-        st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
-        st.toggle("Expand functions (show the ops inside)", key="expand",
-                  help="Opens the functions that use TensorFlow's automatic gradient. A function "
-                       "running its custom rule stays one node: TensorFlow calls the rule, not "
-                       "the ops inside (switch it to automatic to open it).")
-        st.toggle("Automatic vs custom, side by side", key="compare")
-        st.toggle("Presentation mode (large type)", key="presentation",
-                  help="For a projector: large type, the graph first, controls tucked away. "
-                       "Share the link with presentation=1 to open a class straight into it.")
-        speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
-                                 format_func=lambda v: f"{v:g}×")
-        st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
-                   "the backward ones. Keys on the graph: → ← step, Space play/pause, "
-                   "Home/End first/last.")
-
-    if presenting:
-        st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
-
-    st.title("Computational Graph Explorer")
-    if not presenting:
-        st.caption("Type a small program, switch each function between TensorFlow's automatic "
-                   "gradient and your own rule, and press ▶ Play to watch the backward pass: the "
-                   "upstream gradient arriving at each node, its local derivative, and the "
-                   "downstream values flowing back along the edges. Every number is computed "
-                   "live by TensorFlow.")
-
-    workspace()
-    st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
-
-    if not presenting:
-        st.divider()
-        st.subheader("Lessons")
-        for path, title, line in LESSONS:
-            if (Path(__file__).parent / path).exists():
-                st.page_link(path, label=f"**{title}** — {line}")
-
-
-# ---------------------------------------------------------------------------- navigation
-# Declared rather than read from pages/: the Explorer is listed as "Explorer" (a pages/
-# folder names the main page after its file, "app"), and the lessons under a heading.
-st.navigation({
-    "": [st.Page(explorer_page, title="Explorer", default=True)],
-    "Lessons": [st.Page(path, title=title) for path, title, _ in LESSONS],
-}).run()
+if not presenting:
+    st.divider()
+    st.subheader("Lessons")
+    for path, title, line in page_nav.LESSONS:
+        if (Path(__file__).parent / path).exists():
+            st.page_link(path, label=f"**{title}** — {line}")

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
+import page_nav
 import server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -19,6 +20,7 @@ def chain_rule(n, x, dtype, animate, presentation):
     return lessons.chain_rule(n, x, dtype, animate, presentation)
 
 
+page_nav.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="chain_presentation",
                              value=st.session_state.get("presentation_on", False))

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
+import page_nav
 import server_tuning
 from graphviz_core import lessons, preset
 from graphviz_core.report import fmt
@@ -30,6 +31,7 @@ def bad_step_at(x, presentation):
     return lessons.bad_step_at(x, presentation)
 
 
+page_nav.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="st_presentation",
                              value=st.session_state.get("presentation_on", False))

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
+import page_nav
 import server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -29,6 +30,7 @@ def where_trap(x, dtype, presentation):
     return lessons.where_trap(x, dtype, presentation)
 
 
+page_nav.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="stab_presentation",
                              value=st.session_state.get("presentation_on", False))

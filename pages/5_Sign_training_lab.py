@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
+import page_nav
 import server_tuning
 from graphviz_core.report import fmt
 
@@ -107,6 +108,7 @@ for r in ss["tl_runs"]:
     if r["status"] == "running":         # the script was interrupted while this run trained
         r["status"] = "stopped"
 
+page_nav.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="tl_presentation")
 if presentation:

@@ -217,7 +217,7 @@ def test_an_overflowing_value_says_where_and_why():
 
 def test_lessons_are_linked_from_the_home_page():
     at = app()
-    links = {el.proto.page: el.proto.label for el in at.get("page_link")}
+    links = {el.proto.page: el.proto.label for el in at.main.get("page_link")}
     # every lesson page (served as its file name without the number: 1_Chain_rule.py ->
     # Chain_rule), each with its title and a one-line description
     pages = sorted(p.stem.split("_", 1)[1] for p in (Path(APP).parent / "pages").glob("*.py"))
@@ -271,6 +271,18 @@ def test_a_watch_list_does_not_unwatch_constants_typed_later():
     assert list(metrics(linked).values()) == ["None"]
     linked.text_area(key="program").set_value("x = 2.0\nq = 4.0\ny = x * q").run()
     assert list(metrics(linked).values()) == ["None", "2"]
+
+
+def test_the_sidebar_lists_the_explorer_by_name_then_every_lesson():
+    """Streamlit's own list named the main page "app" (its file); ours says "Explorer"."""
+    at = app()
+    sidebar = [(el.proto.page, el.proto.label) for el in at.sidebar.get("page_link")]
+    # pages by their URL path: "" the main page, 1_Chain_rule.py -> Chain_rule
+    lessons = sorted(p.stem.split("_", 1)[1] for p in (Path(APP).parent / "pages").glob("*.py"))
+    assert sidebar[0] == ("", "Explorer")
+    assert sorted(page for page, _ in sidebar[1:]) == lessons
+    assert "app" not in [label for _, label in sidebar]
+    assert "Lessons" in [c.value for c in at.sidebar.caption]
 
 
 def test_visiting_a_lesson_keeps_the_typed_program():

@@ -47,6 +47,16 @@ def test_page_loads_without_an_exception(app, path, shot):
     app.screenshot(shot)
     app.screenshot(f"{shot}-full", full=True)
     assert app.errors() == [], f"JavaScript errors on {path or 'the Explorer'}: {app.errors()}"
+    # the sidebar's list: the main page by its name (Streamlit's own list said "app"), every
+    # lesson, and this page marked as the current one
+    nav = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a')
+    labels = [t.strip() for t in nav.all_inner_texts()]
+    assert labels[0] == "Explorer" and len(labels) == len(PAGES), labels
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0, "Streamlit's list is back"
+    backgrounds = nav.evaluate_all("links => links.map(a => getComputedStyle(a).backgroundColor)")
+    here = [p.values[0] for p in PAGES].index(path)
+    assert [b for i, b in enumerate(backgrounds) if b == backgrounds[here]] == [backgrounds[here]], \
+        f"the current page is not the one link highlighted: {backgrounds}"
 
 
 # ---------------------------------------------------------------------------- the training lab

@@ -1,0 +1,42 @@
+"""The sidebar's list of pages, drawn by every page.
+
+Streamlit names the main page of an app with a ``pages/`` folder after its file, so its own
+list began with "app" on every page, projector included. That list is switched off
+(``client.showSidebarNavigation = false`` in ``.streamlit/config.toml``) and this one says
+"Explorer", with the lessons under a heading. UI only, like the pages.
+"""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+EXPLORER = "app.py"
+# (page, title, one line for the Explorer's list of lessons)
+LESSONS = [
+    ("pages/1_Chain_rule.py", "Chain rule", "foo∘foo∘…: upstream × local = downstream, "
+     "and what a rule that forgets the upstream does"),
+    ("pages/2_Straight_through.py", "Straight-through estimators", "a step TensorFlow cannot "
+     "differentiate, and a rule that passes the gradient through"),
+    ("pages/3_GradientTape_mechanics.py", "GradientTape mechanics", "finite differences, "
+     "persistent tapes, watch, several targets, Hessians, stop_gradient"),
+    ("pages/4_Numerical_stability.py", "Numerical stability", "softplus overflows, the "
+     "tf.where trap, float32 vs float64"),
+    ("pages/5_Sign_training_lab.py", "Sign training lab", "a non-differentiable sign learns "
+     "through a surrogate gradient, with live curves"),
+]
+
+
+def sidebar() -> None:
+    """Links to the Explorer and every lesson at the top of the sidebar (the current page is
+    highlighted by Streamlit)."""
+    with st.sidebar:
+        try:
+            st.page_link(EXPLORER, label="Explorer")
+        except StreamlitAPIException:
+            # a lesson run as an app of its own (AppTest.from_file on one page): there is no
+            # Explorer beside it to link to
+            return
+        st.caption("Lessons")
+        for path, title, _ in LESSONS:
+            st.page_link(path, label=title)
+        st.divider()
