@@ -83,7 +83,8 @@ def new_run(surrogate, rule_text, optimizer, lr, start, steps, prog, modes, reco
 
 
 def load_story():
-    ss["tl_runs"] = []
+    """The seed's two runs, as #1 and #2 whatever ran before (the text below cites them)."""
+    ss["tl_runs"], ss["tl_next"] = [], 1
     for surrogate, optimizer, lr, start, steps in STORY:
         prog, modes = gc.sign_program(surrogate, start=start)
         new_run(surrogate, None, optimizer, lr, start, steps, prog, modes,
@@ -102,7 +103,6 @@ def figure(presentation):
 # ---------------------------------------------------------------------------- state
 ss = st.session_state
 if "tl_runs" not in ss:
-    ss["tl_next"] = 1
     load_story()
 for r in ss["tl_runs"]:
     if r["status"] == "running":         # the script was interrupted while this run trained
@@ -110,10 +110,11 @@ for r in ss["tl_runs"]:
 
 page_nav.sidebar()
 with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="tl_presentation")
+    presentation = st.toggle("Presentation mode (large type)", key="tl_presentation",
+                             value=st.session_state.get("presentation_on", False))
+st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
-    st.markdown("<style>html, body, [class*='st-'] { font-size: 1.25rem; }</style>",
-                unsafe_allow_html=True)
+    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
 
 st.title("Sign training lab")
 st.caption("Seed 003. Train x so that sign(x) = 1, starting from x = −1: "
@@ -148,9 +149,9 @@ with controls:
         rule_shown = prog.functions["differentiable_sign"].rule_text
         if modes["differentiable_sign"] == "automatic":
             st.code("backward: TensorFlow's gradient of sign (0)", language=None)
-        else:
-            st.code(f"grad differentiable_sign(x, upstream) =\n    {rule_shown}", language=None,
-                    wrap_lines=True)
+        else:       # the rule alone: with its signature it wrapped to six lines here
+            st.caption("Backward rule: grad differentiable_sign(x, upstream) =")
+            st.code(rule_shown, language=None, wrap_lines=True)
     except gc.ProgramError as e:
         prog, modes, error = None, None, e
         st.error(f"Line {e.line}, column {e.column}: {e.message}"
@@ -163,7 +164,7 @@ with controls:
     stop_slot = b2.empty()
     c3, c4 = st.columns(2)
     if c3.button("Clear runs", key="tl_clear", width="stretch"):
-        ss["tl_runs"] = []
+        ss["tl_runs"], ss["tl_next"] = [], 1
     if c4.button("Seed story", key="tl_story", width="stretch",
                  help="Automatic vs the seed's sigmoid rule, Adam 0.1, 100 steps from −1"):
         load_story()
@@ -247,35 +248,35 @@ if runs:
     run = next(r for r in runs if r["id"] == chosen)
     records = run["records"]
 
-    table_col, graph_col = st.columns([2, 3], gap="large")
-    with table_col:
-        st.subheader("Every 10 steps, as the seed prints")
-        st.caption("`tf.print(i, loss, grads, x, y)`: loss, grads and y before the update, "
-                   "x after it.")
-        rows = [{k: v if k == "step" else fmt(v, 8) for k, v in row.items()}
-                for row in gc.step_rows(records, every=10, value="y")]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-    with graph_col:
-        st.subheader("The backward pass at one step")
-        last = len(records) - 1
-        if ss.get("tl_step", 0) > last:
-            ss["tl_step"] = last
-        i = st.slider("Step", 0, last, key="tl_step") if last > 0 else 0
-        rec = records[i]
-        x_before = rec.values[PARAM]
-        ex = step_view(run["source"], x_before, tuple(sorted(run["modes"].items())),
-                       presentation)
-        if ex.ok:
-            g = ex.trace.gradients[PARAM]
-            m = st.columns(4)
-            m[0].metric("x before the step", fmt(x_before))
-            m[1].metric("y = sign(x)", fmt(rec.values["y"]))
-            m[2].metric("loss", fmt(rec.loss))
-            m[3].metric("d loss / d x", fmt(g))
-            st.caption(f"Step {i}: TensorFlow's backward pass at x = {fmt(x_before)} (press ▶ "
-                       f"on the graph). The optimizer turned this gradient into x = "
-                       f"{fmt(rec.params[PARAM])} for the next step.")
-            st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="tl_backward", config=CHART)
-            st.markdown(f"[Open this step in the Explorer]({gc.explorer_link(run['source'], inputs={PARAM: x_before}, modes=run['modes'], targets=[TARGET])})")  # noqa: E501
-        else:
-            st.error(ex.error_text())
+    # the graph first and at full width: in a column beside the table it was ~540 px on a
+    # laptop, its packets ran into the nodes and "d loss / d x" read "-0.39…"
+    st.subheader("The backward pass at one step")
+    last = len(records) - 1
+    if ss.get("tl_step", 0) > last:
+        ss["tl_step"] = last
+    i = st.slider("Step", 0, last, key="tl_step") if last > 0 else 0
+    rec = records[i]
+    x_before = rec.values[PARAM]
+    ex = step_view(run["source"], x_before, tuple(sorted(run["modes"].items())),
+                   presentation)
+    if ex.ok:
+        g = ex.trace.gradients[PARAM]
+        m = st.columns(4)
+        m[0].metric("x before the step", fmt(x_before))
+        m[1].metric("y = sign(x)", fmt(rec.values["y"]))
+        m[2].metric("loss", fmt(rec.loss))
+        m[3].metric("d loss / d x", fmt(g))
+        st.caption(f"Step {i}: TensorFlow's backward pass at x = {fmt(x_before)} (press ▶ "
+                   f"on the graph). The optimizer turned this gradient into x = "
+                   f"{fmt(rec.params[PARAM])} for the next step.")
+        st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="tl_backward", config=CHART)
+        st.markdown(f"[Open this step in the Explorer]({gc.explorer_link(run['source'], inputs={PARAM: x_before}, modes=run['modes'], targets=[TARGET])})")  # noqa: E501
+    else:
+        st.error(ex.error_text())
+
+    st.subheader("Every 10 steps, as the seed prints")
+    st.caption("`tf.print(i, loss, grads, x, y)`: loss, grads and y before the update, "
+               "x after it.")
+    rows = [{k: v if k == "step" else fmt(v, 8) for k, v in row.items()}
+            for row in gc.step_rows(records, every=10, value="y")]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)

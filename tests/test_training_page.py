@@ -173,3 +173,17 @@ def test_at_most_four_trainers_per_session():
     assert [t.optimizer for t in trainers.values()] == ["adagrad", "adamax", "sgd", "nadam"]
     assert [t for t in trainers.values() if t.optimizer == "sgd"] == [sgd]
     assert len(at.session_state["tl_runs"]) == 8 and at.session_state["tl_runs"][-1]["steps"] == 5
+
+
+def test_seed_story_numbers_the_seeds_runs_1_and_2_again():
+    """The lesson's text cites the seed's two runs; after other runs they are still #1, #2."""
+    at = ok(AppTest.from_file(PAGE, default_timeout=120).run())
+    at.number_input(key="tl_steps").set_value(10)
+    ok(at.button(key="tl_run").click().run())
+    assert list(curves(charts(at)[0]))[-1].startswith("#3 ")
+    ok(at.button(key="tl_story").click().run())
+    assert list(curves(charts(at)[0])) == ["#1 automatic · adam 0.1 · x₀ = -1",
+                                           "#2 sigmoid derivative · adam 0.1 · x₀ = -1"]
+    ok(at.button(key="tl_clear").click().run())
+    ok(at.button(key="tl_run").click().run())
+    assert list(curves(charts(at)[0]))[0].startswith("#1 ")
