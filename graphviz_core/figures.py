@@ -305,6 +305,10 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
     for u, v in g.edges():
         if g.nodes[u]["kind"] != "literal":
             _segment((ex, ey), pos[u], pos[v])
+        else:       # a short grey stub from the number: it feeds this node, and no gradient
+            (lx, ly), (cx, cy) = pos[u], pos[v]     # ever flows back to it
+            _segment((ex, ey), (round(lx + 0.3 * (cx - lx), 4), round(ly + 0.3 * (cy - ly), 4)),
+                     pos[v])
     quiet = dict(hoverinfo="skip", showlegend=False)
     data = [
         dict(x=ex, y=ey, mode="lines", line=dict(color=PALETTE["edge"], width=s.edge),

@@ -281,3 +281,24 @@ def test_a_custom_rule_returning_none_is_located_on_its_own_line():
     t = gc.trace(prog)
     assert t.gradients == {"x": 3.0, "w": None}
     assert gc.explain_gradient(t, prog, "w") == "the custom rule of bar (line 2) returns None"
+
+
+def test_a_literal_is_joined_to_the_node_it_feeds():
+    """5*x + 3 expanded: each number has a grey stub to its op (it read as a loose number),
+    and none of them is ever on a gradient edge."""
+    prog, t = traced("two_step", expand=True)
+    fig = gc.backward_figure(t, prog)
+    g, nodes = t.graph, fig.layout.meta["nodes"]
+    literals = [n for n, k in g.nodes(data="kind") if k == "literal"]
+    assert sorted(g.nodes[n]["label"] for n in literals) == ["2", "3", "5"]
+    ex, ey = fig.data[_T["edges"]].x, fig.data[_T["edges"]].y
+    ends = [(ex[i + 1], ey[i + 1]) for i in range(0, len(ex), 3)]
+    node_x, node_y = fig.data[_T["nodes"]].x, fig.data[_T["nodes"]].y
+    grad = last(fig, "grad_edges")
+    for n in literals:
+        consumer = next(iter(g.successors(n)))
+        at = (node_x[nodes.index(consumer)], node_y[nodes.index(consumer)])
+        # one line into the op per input, the number included
+        assert ends.count(at) == g.in_degree(consumer), g.nodes[n]["label"]
+    # the gradient edges join value nodes only
+    assert set(zip(grad["x"], grad["y"])) - {(None, None)} <= set(zip(node_x, node_y))
