@@ -196,16 +196,6 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
                default=1)
     s.fit(cols, rows)
     size = {n: s.node_size(g.nodes[n]["label"]) for n in values}
-    height = _height(s, rows) if height is None else height
-    # the value text starts just below each node's own edge: px -> y units (fixed axes)
-    y_lo, y_hi = _y_range(all_y)
-    y_span = y_hi - y_lo
-    per_px = y_span / max(height - sum(_margins(s)), 1)
-    # the "now" halo is a rim this wide around its node, and the text starts below the rim:
-    # a wider halo painted over the first line of the active node's own text
-    rim = round(9 * s.k * s.scale)
-    info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + rim + 3) * per_px) for n in values]
-    halo = {n: size[n] + 2 * rim for n in values}
 
     def info(n, lit, fired):
         a = g.nodes[n]
@@ -225,6 +215,24 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
             info_cache[key] = _info(trace, n, lit, fired, contrib[n], n == fwd_node,
                                     bwd_event is not None and a["event"] == bwd_event and done)
         return info_cache[key]
+
+    # the value text starts just below each node's own edge: px -> y units (fixed axes)
+    y_lo, y_hi = _y_range(all_y)
+    y_span = y_hi - y_lo
+    # the "now" halo is a rim this wide around its node, and the text starts below the rim:
+    # a wider halo painted over the first line of the active node's own text
+    rim = round(9 * s.k * s.scale)
+    if height is None:
+        # tall enough that a node's text ends above the node one row down: its longest text
+        # is at its own backward step or at the end
+        lines = max((info(n, True, f).count("<br>") + 1 for n in values
+                     for f in {n_bwd - 1, g.nodes[n]["event"] if g.nodes[n]["event"] is not None
+                               else n_bwd - 1}), default=1)
+        pitch = max(size.values(), default=0) + rim + 3 + lines * _LINE_EM * s.info + 8
+        height = _height(s, rows, pitch * (y_span if rows > 1 else 0))
+    per_px = y_span / max(height - sum(_margins(s)), 1)
+    info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + rim + 3) * per_px) for n in values]
+    halo = {n: size[n] + 2 * rim for n in values}
 
     def state(step):
         """Dynamic trace data after ``step`` frames (0-based; the last is the final state)."""
@@ -529,9 +537,14 @@ def _y_range(ys) -> tuple:
     return min(ys) - 0.95, max(ys) + 0.75
 
 
-def _height(s, rows: int) -> int:
-    """The figure's height in px for ``rows`` nodes in the tallest layer."""
-    return int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
+_LINE_EM = 1.3         # plotly's text line height, in font sizes
+
+
+def _height(s, rows: int, plot_px: float = 0.0) -> int:
+    """The figure's height in px for ``rows`` nodes in the tallest layer, with at least
+    ``plot_px`` between the margins (what a node and its text need, row after row)."""
+    usual = int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
+    return int(min(1800, max(usual, sum(_margins(s)) + plot_px)))
 
 
 def _buttons_px(s) -> int:

@@ -302,3 +302,33 @@ def test_a_literal_is_joined_to_the_node_it_feeds():
         assert ends.count(at) == g.in_degree(consumer), g.nodes[n]["label"]
     # the gradient edges join value nodes only
     assert set(zip(grad["x"], grad["y"])) - {(None, None)} <= set(zip(node_x, node_y))
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+@pytest.mark.parametrize("key", [p.key for p in gc.PRESETS])
+def test_a_nodes_text_ends_above_the_node_below_it(key, presentation):
+    """In every frame, a node's lines of text (value, rule, upstream, local, sums) end above
+    the next node of its column. With several targets in presentation mode, "local 40, 10"
+    was written across the node below."""
+    prog, t = traced(key)
+    spec = gc.backward_spec(t, prog, presentation=presentation)
+    nodes = spec["layout"]["meta"]["nodes"]
+    data = spec["data"]
+    xs, ys = data[_T["nodes"]]["x"], data[_T["nodes"]]["y"]
+    sizes, info_y = data[_T["nodes"]]["marker"]["size"], data[_T["info"]]["y"]
+    font = data[_T["info"]]["textfont"]["size"]
+    lo, hi = spec["layout"]["yaxis"]["range"]
+    margin = spec["layout"]["margin"]
+    px_per_y = (spec["layout"]["height"] - margin["t"] - margin["b"]) / (hi - lo)
+    lines = [1] * len(nodes)
+    for f in spec["frames"]:
+        for i, text in enumerate(f["data"][_DYNAMIC_INDEX("info")]["text"]):
+            lines[i] = max(lines[i], text.count("<br>") + 1)
+    for i in range(len(nodes)):
+        below = [j for j in range(len(nodes)) if xs[j] == xs[i] and ys[j] < ys[i]]
+        if not below:
+            continue
+        j = max(below, key=lambda j: ys[j])                   # the next node down
+        text_end = (ys[i] - info_y[i]) * px_per_y + lines[i] * 1.2 * font
+        node_top = (ys[i] - ys[j]) * px_per_y - sizes[j] / 2
+        assert text_end <= node_top, (nodes[i], nodes[j], round(text_end), round(node_top))
