@@ -112,6 +112,8 @@ def _went_nonfinite(g, node) -> tuple[str, bool]:
     how, cause = f"became {fmt(a['value'])}", ""
     if math.isnan(a["value"]):
         pass
+    elif a["kind"] == "call":       # which op inside the function did it is not known here
+        cause = "; “Expand functions” shows which of its ops did it"
     elif a["op"] == "div" and len(ins) == 2 and ins[1] == 0.0:
         cause = ", a division by zero"
     elif a["op"] == "log" and ins == [0.0] or a["op"] == "log1p" and ins == [-1.0]:
@@ -176,10 +178,11 @@ def explain_gradient(trace, prog, name: str) -> str:
             parts.append(_went_nonfinite(g, fwd)[0])
         if bwd is not None:
             e = trace.events[bwd]
-            parts.append(f"the backward pass first produced {fmt(e.downstream)} at {e.name} "
-                         f"(node {e.node}): upstream {fmt(e.upstream)} × local {fmt(e.local)}")
-            if math.isnan(value) and not any(d is not None and math.isnan(d)
-                                             for d in e.downstream):
+            # a number's own gradient (the 1 in 1/x) reaches no one: not shown, as on the graph
+            down, local = real_inputs(g, e.node, e.downstream), real_inputs(g, e.node, e.local)
+            parts.append(f"the backward pass first produced {fmt(down)} at {e.name} "
+                         f"(node {e.node}): upstream {fmt(e.upstream)} × local {fmt(local)}")
+            if math.isnan(value) and not any(d is not None and math.isnan(d) for d in down):
                 parts.append("where such gradients add up, inf + (-inf) is NaN")
         kind = "NaN" if math.isnan(value) else fmt(value)
         return f"{kind}: " + ("; ".join(parts) if parts else

@@ -264,6 +264,11 @@ def test_an_infinite_gradient_is_explained_and_marked():
                                  "a division by zero", "inf + (-inf) is NaN"]),
     ("x = 0.0\ny = log(x)", ["inf: the forward value became -inf at log", "the log of 0"]),
     ("x = 2.0\ny = exp(x * 100)", ["inf: the forward value overflowed to inf at exp"]),
+    # inside a function, the call node is not the op that did it: no guess at "overflow"
+    ("foo(x) = 1/x\nx = 0.0\ny = foo(x)", ["became inf at foo (node n1, line 3)",
+                                             "“Expand functions” shows which"]),
+    # the 1's own gradient (1/x = inf) reaches no one, so only x's -inf is named
+    ("x = 0.0\ny = 1/x", ["first produced -inf at div (node n2): upstream 1 × local -inf"]),
 ])
 def test_a_non_finite_gradient_names_its_cause(src, words):
     prog = gc.parse(src)
