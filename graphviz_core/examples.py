@@ -183,8 +183,9 @@ PRESETS = [
            "A rule for each of two inputs: z = 6, dz/dx = 3, dz/dy = 2.", _BAR,
            expect="6, 3, 2"),
     Preset("sign", "differentiable sign", "003",
-           "sign forward, sigmoid derivative backward: 1, 0.0451766, loss 2, 0.0903533.",
-           _SIGN, targets=("loss",), expect="1, 0.0451766, 2, 0.0903533"),
+           "sign forward, sigmoid derivative backward at x = 3: y = 1, dy/dx = 0.0451766551, "
+           "loss 2, d loss/dx = 0.0903533101 (as the notebook printed).",
+           _SIGN, targets=("loss",), expect="1, 0.0451766551, 2, 0.0903533101"),
     Preset("sign_train", "sign training (loss)", "003",
            "The seed's training problem at its first step: x = -1, loss 2, gradient -0.393.",
            _SIGN_TRAIN, targets=("loss",), expect="loss 2, gradient -0.3932239"),
