@@ -68,6 +68,16 @@ def on_kind_change(name: str, key: str) -> None:
         pass        # the program changed under the widget; the editor shows the error
 
 
+def on_value_change(name: str) -> None:
+    """An input's box writes its number into the program's line: the text, the graph and a
+    copied link say the same x (the box used to change the graph and leave "x = 2.0")."""
+    ss = st.session_state
+    try:
+        ss["program"] = gc.set_input_value(ss["program"], name, ss[f"in:{name}"])
+    except (gc.ProgramError, ValueError, KeyError):
+        pass        # the program changed under the widget; the editor shows the error
+
+
 def on_preset_change() -> None:
     load_preset(st.session_state["preset"])
 
@@ -89,6 +99,11 @@ def first_visit() -> None:
         pass        # the editor shows what is wrong with the program
     for name, v in shared["inputs"].items():
         ss[f"in:{name}"] = v
+        try:        # the text says the link's value too (links made before this say 2.0)
+            ss["program"] = gc.set_input_value(ss["program"], name, v)
+            ss[f"indefault:{name}"] = float(v)
+        except (gc.ProgramError, ValueError):
+            pass
     for name, m in shared["modes"].items():
         ss[f"mode:{name}"] = m
     if shared["targets"]:
@@ -230,7 +245,8 @@ def controls():
                     ss[key] = ss[dkey] = inp.default  # new input, or the text changed its default
                 inputs[name] = st.number_input(
                     f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
-                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9)
+                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
+                    on_change=on_value_change, args=(name,))
                 st.segmented_control(
                     "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
                     on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),

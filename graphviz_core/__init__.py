@@ -13,7 +13,7 @@ from .examples import PRESETS, Preset, preset
 from .explorer import Exploration, explore
 from .figures import PALETTE, backward_figure, backward_spec, figure_from_spec
 from .language import (BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse,
-                       set_input_kind)
+                       set_input_kind, set_input_value)
 from .layout import layered_layout
 from .report import event_rows, explain_gradient, fmt, gradient_rows
 from .style import PRESENTATION_CSS
@@ -21,7 +21,7 @@ from .tracer import BackwardEvent, Trace, hessian, trace
 
 __all__ = [
     "parse", "ProgramError", "Program", "Function", "Input", "BUILTINS", "LIMITS",
-    "set_input_kind", "trace", "hessian", "Trace", "BackwardEvent",
+    "set_input_kind", "set_input_value", "trace", "hessian", "Trace", "BackwardEvent",
     "PRESETS", "Preset", "preset",
     "backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "layered_layout",
     "event_rows", "gradient_rows", "explain_gradient", "fmt",

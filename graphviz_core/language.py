@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "ProgramError", "Program", "Function", "Input", "parse", "BUILTINS", "LIMITS",
     "set_input_kind",
+    "set_input_value",
     "Num", "Ref", "Op", "Call", "Cond", "Compare", "Logic", "NoGrad",
 ]
 
@@ -678,3 +679,39 @@ def set_input_kind(source: str, name: str, kind: str, value: float | None = None
         new += "  " + sep + comment
     lines[inp.line - 1] = new
     return "\n".join(lines)
+
+
+_NUMBER = re.compile(r"(?:[-+]\s*)?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def set_input_value(source: str, name: str, value: float) -> str:
+    r"""Write ``value`` as input ``name``'s number, in the form the line already has; keep
+    everything else. The page calls this when someone changes an input's box, so the text
+    and the graph never disagree.
+
+    >>> set_input_value("x = 2.0  # start\ny = x*x", "x", 3)
+    'x = 3.0  # start\ny = x*x'
+    >>> set_input_value("w = Variable(-1.5)\ny = w*w", "w", 0.25)
+    'w = Variable(0.25)\ny = w*w'
+    """
+    prog = parse(source)
+    if name not in prog.inputs:
+        raise ProgramError(f"'{name}' is not an input", 1, 1,
+                           "only lines such as 'x = 2.0' hold an input's value")
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > LIMITS["literal"]:
+        raise ValueError(f"{name} must be a number of size at most {LIMITS['literal']:g}")
+    inp = prog.inputs[name]
+    lines = source.split("\n")
+    code, sep, comment = lines[inp.line - 1].partition("#")
+    left, eq, right = code.partition("=")
+    lines[inp.line - 1] = left + eq + _NUMBER.sub(repr(number), right, count=1) + sep + comment
+    out = "\n".join(lines)
+    try:
+        again = parse(out).inputs.get(name)
+    except ProgramError:
+        again = None
+    if again is None or again.default != number or again.kind != inp.kind:
+        return set_input_kind(source, name, inp.kind, number)     # an unusual line: rewrite it
+    return out
+

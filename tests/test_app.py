@@ -111,11 +111,30 @@ def test_url_round_trip_restores_state():
     at.segmented_control(key="mode:bad_step").set_value("automatic").run()
     query = {k: at.query_params[k] for k in at.query_params}
     assert list(metrics(at).values()) == ["70"]
+    edited = gc.set_input_value(gc.preset("bad_step").source, "x", 7.0)
+    assert "x = 7.0" in edited and at.text_area(key="program").value == edited
     again = app(**{k: v[0] if isinstance(v, list) else v for k, v in query.items()})
-    assert again.text_area(key="program").value == gc.preset("bad_step").source
+    assert again.text_area(key="program").value == edited
     assert again.number_input(key="in:x").value == 7.0
     assert again.segmented_control(key="mode:bad_step").value == "automatic"
     assert list(metrics(again).values()) == ["70"]
+
+
+def test_an_inputs_box_and_its_line_in_the_program_agree():
+    """Changing x's box rewrites x's line; a program typed afterwards runs with its own x.
+    (The box used to change the graph and leave "x = 2.0" in the text, and a new program
+    with the same "x = 2.0" then ran with the box's 3.)"""
+    at = app()
+    at.number_input(key="in:x").set_value(3.0).run()
+    assert "x = 3.0\n" in at.text_area(key="program").value
+    assert list(metrics(at).values()) == ["17496"]                 # 8 * 3**7
+    at.text_area(key="program").set_value("x = 2.0\na = x * x").run()
+    assert at.number_input(key="in:x").value == 2.0
+    assert list(metrics(at).values()) == ["4"]
+    at.text_area(key="program").set_value("w = Variable(-1.5)  # start\nb = w * w").run()
+    at.number_input(key="in:w").set_value(0.5).run()
+    assert at.text_area(key="program").value == "w = Variable(0.5)  # start\nb = w * w"
+    assert list(metrics(at).values()) == ["1"]
 
 
 def test_share_link_keeps_the_animation_speed():

@@ -305,6 +305,8 @@ def test_share_link_restores_the_program_and_gradient(app):
     assert app.fragment_runs(page) >= 3, (app.fragment_runs(page), app.runs(page))
     link = page.url
     assert parse_qs(urlsplit(link).query)["in"] == ["x:3.0"]
+    program = program.replace("x = 2.0", "x = 3.0")      # the box wrote its number there
+    app.expect(textarea(page)).to_have_value(program)
 
     # a classmate opens the link: a new tab is a new Streamlit session
     shared = app.goto(link, page=app.new_page(), plot=True)
