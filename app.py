@@ -78,6 +78,12 @@ def on_value_change(name: str) -> None:
         pass        # the program changed under the widget; the editor shows the error
 
 
+def on_compare_change() -> None:
+    """Side by side on: open the tab that shows it (else nothing in view changed)."""
+    if st.session_state.get("compare"):
+        st.session_state["details"] = "Automatic vs custom"
+
+
 def on_preset_change() -> None:
     load_preset(st.session_state["preset"])
 
@@ -175,7 +181,9 @@ with st.sidebar:
               help="Opens the functions that use TensorFlow's automatic gradient. A function "
                    "running its custom rule stays one node: TensorFlow calls the rule, not "
                    "the ops inside (switch it to automatic to open it).")
-    st.toggle("Automatic vs custom, side by side", key="compare")
+    st.toggle("Automatic vs custom, side by side", key="compare", on_change=on_compare_change,
+              help="Both graphs, TensorFlow's automatic gradient beside your rules, in the "
+                   "“Automatic vs custom” tab under the graph (switching this on opens it).")
     st.toggle("Presentation mode (large type)", key="presentation",
               help="For a projector: large type, the graph first, controls tucked away. "
                    "Share the link with presentation=1 to open a class straight into it.")

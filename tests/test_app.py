@@ -163,9 +163,11 @@ def test_compare_shows_both_sides():
     at.selectbox(key="preset").set_value("bad_step").run()
     at.toggle(key="compare").set_value(True).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 1           # the compare tab is not open yet
-    open_tab(at, "Automatic vs custom")
+    # switching it on opens the tab that shows it: else nothing in view changed
+    assert at.session_state["details"] == "Automatic vs custom"
     assert len(at.get("plotly_chart")) == 3
+    open_tab(at, "Backward trace")
+    assert len(at.get("plotly_chart")) == 1           # the other tabs are lazy
     # a share link keeps the side-by-side view switched on
     query = {k: at.query_params[k] for k in at.query_params}
     again = app(**{k: v[0] if isinstance(v, list) else v for k, v in query.items()})

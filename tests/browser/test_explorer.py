@@ -513,3 +513,14 @@ def test_presentation_mode_captions_are_high_contrast(presentation):
     assert _contrast_on_white("rgb(26, 26, 26)", 0.6) < 7      # what Streamlit's 0.6 did
     low = [c for c in colours if _contrast_on_white(*c) < 7]
     assert not low, f"captions below 7:1 contrast in presentation mode: {low}"
+
+
+def test_side_by_side_opens_its_tab(app):
+    """Switching “Automatic vs custom, side by side” on shows both graphs at once: it opens
+    their tab (before, nothing in view changed and the toggle looked broken)."""
+    page = app.goto("?preset=bad_step", page=app.new_page(), plot=True)
+    with app.rerun(page):
+        page.get_by_text("Automatic vs custom, side by side").click()
+    app.expect(page.get_by_role("tab", selected=True)).to_have_text("Automatic vs custom")
+    app.expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)
+    page.close()
