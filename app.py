@@ -9,11 +9,10 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 
 import graphviz_core as gc
-import page_nav
+import ui
 import server_tuning
 from graphviz_core import state as url_state
 
@@ -171,7 +170,7 @@ def keyboard_script() -> str:
 
 
 # ---------------------------------------------------------------------------- sidebar
-page_nav.sidebar()
+ui.sidebar()
 with st.sidebar:
     st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
                  format_func=lambda k: PRESETS[k].title,     # the seed is under the editor
@@ -331,15 +330,7 @@ def run(prog, parse_error, inputs, modes, watch):
 
 # ---------------------------------------------------------------------------- details
 def table(rows) -> None:
-    """A table of rows (dicts). In presentation mode an HTML table, which the presentation
-    CSS enlarges; st.dataframe draws on a canvas at a fixed small size. Rows go to
-    st.dataframe as an Arrow table: converting through pandas cost ~14x more per table."""
-    if not rows:
-        return
-    if presenting:
-        st.table(pd.DataFrame(rows), hide_index=True)
-    else:
-        st.dataframe(pa.Table.from_pylist(rows), hide_index=True)
+    ui.table(rows, presenting)
 
 
 def trace_tab(ex) -> None:
@@ -502,6 +493,6 @@ st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 if not presenting:
     st.divider()
     st.subheader("Lessons")
-    for path, title, line in page_nav.LESSONS:
+    for path, title, line in ui.LESSONS:
         if (Path(__file__).parent / path).exists():
             st.page_link(path, label=f"**{title}** — {line}")

@@ -582,7 +582,8 @@ def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
                    autorange=False),
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-            pad=dict(r=8, t=8), showactive=False, font=dict(size=s.info, color=PALETTE["ink"]),
+            pad=dict(r=8, t=8), showactive=False,
+            font=dict(size=round(s.info * (1.2 if s.k > 1 else 1)), color=PALETTE["ink"]),
             bgcolor=PALETTE["paper"], bordercolor=PALETTE["muted"],
             buttons=[
                 dict(label="▶ Play", method="animate",
@@ -594,7 +595,8 @@ def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
         sliders=[dict(
             active=len(names) - 1, x=0.0, len=1.0, y=below, yanchor="top",
             pad=dict(t=8, b=0), currentvalue=dict(visible=False),
-            font=dict(size=max(10, s.info - 3), color=PALETTE["ink"]),
+            # the step ticks: at the back of a lecture hall as large as the node text
+            font=dict(size=s.info if s.k > 1 else max(10, s.info - 3), color=PALETTE["ink"]),
             steps=[dict(label=_slider_label(n), method="animate",
                         args=[[n], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                         transition=dict(duration=int(ms * 0.5)))])

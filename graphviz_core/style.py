@@ -21,6 +21,11 @@ PRESENTATION_CSS = """<style>
   input, [data-tag] span, [data-baseweb="select"] div { font-size: 1.25rem !important; }
   [data-tag] { height: auto !important; }
   p code { font-size: 1.15rem !important; }
+  pre code { font-size: 1rem !important; }
+  [data-testid="stPageLink"] p { font-size: 1.2rem !important; }
+  /* a slider's value and its ends (the lessons' n, x, step) */
+  [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"],
+  [data-testid="stSliderTickBarMax"] { font-size: 1.2rem !important; }
   [data-testid="stMetricValue"] div { font-size: 3.2rem !important; }
   [data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
   /* high contrast: Streamlit's grey captions and labels wash out on a projector */

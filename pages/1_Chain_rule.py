@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import page_nav
+import ui
 import server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -20,10 +20,10 @@ def chain_rule(n, x, dtype, animate, presentation):
     return lessons.chain_rule(n, x, dtype, animate, presentation)
 
 
-page_nav.sidebar()
+ui.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="chain_presentation",
-                             value=st.session_state.get("presentation_on", False))
+                             value=ui.presenting())
 st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
@@ -61,9 +61,9 @@ with left:
     st.code(main.log, language=None)
 with right:
     st.subheader("The backward pass in the notebook's words")
-    st.dataframe(pd.DataFrame(main.backward), hide_index=True,
-                 column_config={"call": st.column_config.NumberColumn(
-                     "call", help="1 = the innermost call, the one that receives x")})
+    ui.table(main.backward, presentation,
+             column_config={"call": st.column_config.NumberColumn(
+                 "call", help="1 = the innermost call, the one that receives x")})
     st.markdown(
         "- **upstream**: dy/d(this call's output), what arrives from the calls after it "
         "(1 at y itself)\n"
@@ -100,7 +100,7 @@ for col, (key, title, rule, mode) in zip(cols, lessons.CHAIN_RULES):
         st.metric("dy/dx", fmt(v.gradient),
                   help="Same as TensorFlow's automatic gradient" if v.agrees
                   else "Differs from TensorFlow's automatic gradient")
-        st.dataframe(pd.DataFrame(v.backward).drop(columns=["call"]), hide_index=True)
+        ui.table(pd.DataFrame(v.backward).drop(columns=["call"]), presentation)
         st.markdown(f"dy/dx: {v.product}")
         if v.agrees:
             st.success("Same as TensorFlow's automatic gradient.", icon=":material/check_circle:")

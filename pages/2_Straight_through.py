@@ -1,11 +1,10 @@
 """Lesson 2: straight-through estimators (seed 000)."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import page_nav
+import ui
 import server_tuning
 from graphviz_core import lessons, preset
 from graphviz_core.report import fmt
@@ -31,10 +30,10 @@ def bad_step_at(x, presentation):
     return lessons.bad_step_at(x, presentation)
 
 
-page_nav.sidebar()
+ui.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="st_presentation",
-                             value=st.session_state.get("presentation_on", False))
+                             value=ui.presenting())
 st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
@@ -58,7 +57,7 @@ m[2].metric("gradient for step 1: dy1/dx", fmt(r.grad_y1))
 m[3].metric("gradient for step 2: dy2/dx", fmt(r.grad_y2))
 st.caption("Backward through y2, in TensorFlow's order: step_2 multiplies the upstream 1 by "
            "its local 5, step_1 multiplies that by its local 2·x.")
-st.dataframe(pd.DataFrame(r.rows), hide_index=True)
+ui.table(r.rows, presentation)
 st.markdown(f"[Open this program in the Explorer]({r.link})")
 
 # ---------------------------------------------------------------------------- bad_step
@@ -90,7 +89,7 @@ rows = [{"gradient": {"automatic": "TensorFlow automatic",
          "dy1/dx (step 1)": fmt(at[mode]["grad_y1"]),
          "dy2/dx (step 2)": fmt(at[mode]["grad_y2"])}
         for mode in ("automatic", "custom")]
-st.dataframe(pd.DataFrame(rows), hide_index=True)
+ui.table(rows, presentation)
 for mode in ("automatic", "custom"):
     if at[mode]["why"]:
         st.markdown(f"**Why {fmt(at[mode]['grad_y2'])}** ({mode}): {at[mode]['why']}.")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import page_nav
+import ui
 import server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -29,10 +29,10 @@ def fd_figure(w1, w2, eps, wrt, presentation):
                                             presentation)
 
 
-page_nav.sidebar()
+ui.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="tape_presentation",
-                             value=st.session_state.get("presentation_on", False))
+                             value=ui.presenting())
 st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
@@ -57,7 +57,7 @@ wrt = e2.radio("Curve for", ["w1", "w2"], horizontal=True, key="tape_wrt")
 fd = finite_differences(w1, w2, eps, wrt)
 left, right = st.columns([1, 1], gap="large")
 with left:
-    st.dataframe(pd.DataFrame(fd.rows), hide_index=True)
+    ui.table(fd.rows, presentation)
     st.caption("float64 is what plain Python numbers use (the notebook's 36.000003…). "
                "In float32, w + eps is rounded before f even runs, so small steps go wrong "
                "fast. Too large an eps measures the curve's bend; too small an eps "
@@ -120,7 +120,7 @@ if not targets:
     st.info("Choose at least one target.")
 else:
     multi = several_targets(w1, w2, tuple(targets))
-    st.dataframe(pd.DataFrame(multi["rows"]), hide_index=True)
+    ui.table(multi["rows"], presentation)
     st.caption("The last row is one `tape.gradient` call with the list; it equals the column "
                "sums of the rows above it.")
     st.markdown(f"[Open this program in the Explorer]({multi['link']})")
@@ -135,7 +135,7 @@ st.code("with tf.GradientTape(persistent=True) as hessian_tape:\n"
         "hessians = [hessian_tape.gradient(j, [w1, w2]) for j in jacobians]",
         language="python")
 h = hessian_table(w1, w2)
-st.dataframe(pd.DataFrame(h["rows"]), hide_index=True)
+ui.table(h["rows"], presentation)
 for reason in h["reasons"]:
     st.info(reason, icon=":material/info:")
 st.markdown(f"[Open this program in the Explorer]({h['link']})")
@@ -146,7 +146,7 @@ st.markdown("`tf.stop_gradient(a)` passes a's value forward and nothing backward
             "tape treats it as a constant.")
 st.code("f(w1, w2) = 3 * w1**2 + stop_gradient(2 * w1 * w2)", language=None)
 sg = stop_gradient_case(w1, w2, presentation)
-st.dataframe(pd.DataFrame(sg["rows"]), hide_index=True)
+ui.table(sg["rows"], presentation)
 st.caption("The graph shows the ops inside f: the gradient stops at stop_gradient, so w2 "
            "gets None and w1 only the 3·w1² part.")
 st.plotly_chart(sg["figure"], key="tape_stop_graph", config={"displayModeBar": False})

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import page_nav
+import ui
 import server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -30,10 +30,10 @@ def where_trap(x, dtype, presentation):
     return lessons.where_trap(x, dtype, presentation)
 
 
-page_nav.sidebar()
+ui.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="stab_presentation",
-                             value=st.session_state.get("presentation_on", False))
+                             value=ui.presenting())
 st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)

@@ -13,11 +13,10 @@ visitors (a Trainer trains one run at a time).
 """
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import page_nav
+import ui
 import server_tuning
 from graphviz_core.report import fmt
 
@@ -108,10 +107,10 @@ for r in ss["tl_runs"]:
     if r["status"] == "running":         # the script was interrupted while this run trained
         r["status"] = "stopped"
 
-page_nav.sidebar()
+ui.sidebar()
 with st.sidebar:
     presentation = st.toggle("Presentation mode (large type)", key="tl_presentation",
-                             value=st.session_state.get("presentation_on", False))
+                             value=ui.presenting())
 st.session_state["presentation_on"] = presentation     # shared with the other pages
 if presentation:
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
@@ -279,4 +278,4 @@ if runs:
                "x after it.")
     rows = [{k: v if k == "step" else fmt(v, 8) for k, v in row.items()}
             for row in gc.step_rows(records, every=10, value="y")]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    ui.table(rows, presentation)

@@ -231,3 +231,23 @@ def test_every_page_links_to_the_explorer(path):
     for state in links:
         prog = gc.parse(state["program"])            # every linked program parses
         assert set(state["inputs"]) <= set(prog.inputs)
+
+
+@pytest.mark.parametrize("path", [CHAIN, STRAIGHT, TAPE, STABILITY,
+                                  "../pages/5_Sign_training_lab.py"])
+def test_a_link_with_presentation_1_opens_a_lesson_in_presentation_mode(path):
+    """An instructor's link straight to a lesson: large type, as the Explorer does (it used
+    to follow only a choice made earlier in the same session)."""
+    at = AppTest.from_file(path, default_timeout=120)
+    at.query_params["presentation"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.toggle[0].value is True
+    assert any(gc.PRESENTATION_CSS == m.value for m in at.markdown)
+    # tables as HTML, which the CSS enlarges (st.dataframe's canvas stays small)
+    assert not at.dataframe
+    plain = page(path)
+    assert plain.sidebar.toggle[0].value is False
+    assert not any(gc.PRESENTATION_CSS == m.value for m in plain.markdown)
+    if path != STABILITY:                   # the stability lesson has charts, no tables
+        assert plain.dataframe and len(at.table) >= len(plain.dataframe)

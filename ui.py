@@ -1,4 +1,4 @@
-"""The sidebar's list of pages, drawn by every page.
+"""What every page shares: the sidebar's list of pages, presentation mode, tables.
 
 Streamlit names the main page of an app with a ``pages/`` folder after its file, so its own
 list began with "app" on every page, projector included. That list is switched off
@@ -7,6 +7,8 @@ list began with "app" on every page, projector included. That list is switched o
 """
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -26,6 +28,13 @@ LESSONS = [
 ]
 
 
+def presenting() -> bool:
+    """Whether a lesson opens in presentation mode: the Explorer's or another lesson's choice
+    in this session, or ``?presentation=1`` in a link straight to the lesson."""
+    return bool(st.session_state.get("presentation_on")) or \
+        st.query_params.get("presentation", "") in ("1", "true", "yes", "on")
+
+
 def sidebar() -> None:
     """Links to the Explorer and every lesson at the top of the sidebar (the current page is
     highlighted by Streamlit)."""
@@ -40,3 +49,25 @@ def sidebar() -> None:
         for path, title, _ in LESSONS:
             st.page_link(path, label=title)
         st.divider()
+
+
+def table(data, presentation: bool, **dataframe_args) -> None:
+    """A table of rows (a list of dicts, or a DataFrame). In presentation mode an HTML table,
+    which the presentation CSS enlarges: ``st.dataframe`` draws on a canvas at a fixed small
+    size, unreadable from the back of a lecture hall. Rows go to ``st.dataframe`` as an Arrow
+    table: converting through pandas cost ~14x more per table (bench/README.md)."""
+    if len(data) == 0:
+        return
+    if presentation:
+        st.table(data if isinstance(data, pd.DataFrame) else pd.DataFrame(data),
+                 hide_index=True)
+    else:
+        st.dataframe(data if isinstance(data, pd.DataFrame) else _arrow(data), hide_index=True,
+                     **dataframe_args)
+
+
+def _arrow(rows):
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):    # a column of mixed types: pandas copes
+        return pd.DataFrame(rows)
