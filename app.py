@@ -244,7 +244,9 @@ def controls():
     unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
         st.markdown("**Inputs**")
-        cols = cells(min(3, len(prog.inputs)))
+        # one under another: three to a row left each ~150 px on a laptop, too narrow for
+        # the constant/Variable switch; many inputs still go two to a row
+        cols = cells(1 if len(prog.inputs) <= 3 else 2)
         for i, (name, inp) in enumerate(prog.inputs.items()):
             with cols[i % len(cols)]:
                 key, dkey = f"in:{name}", f"indefault:{name}"
@@ -257,7 +259,10 @@ def controls():
                 st.segmented_control(
                     "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
                     on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),
-                    format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
+                    # side by side, "tf.Variable" was cut to "tf.Vari"
+                    format_func=(lambda k: {"constant": "tf.constant",
+                                            "variable": "tf.Variable"}[k]) if len(cols) == 1
+                    else (lambda k: {"constant": "constant", "variable": "Variable"}[k]),
                     label_visibility="collapsed", required=True)
                 if inp.kind == "constant":
                     wkey = f"watch:{name}"
