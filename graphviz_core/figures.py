@@ -429,7 +429,16 @@ _FIRST_BAD, _BORN_BAD = "⚠ first inf/NaN", "⚠ inf/NaN born here"
 
 
 def _short(label: str, n: int = 9) -> str:
-    return label if len(label) <= n else label[: n - 1] + "…"
+    """A node's name cut to ``n`` characters in the middle, where names that share a start
+    still differ: softplus_v1, softplus_v2 -> soft…s_v1, soft…s_v2 (not softplus… twice).
+
+    >>> _short("softplus_v2"), _short("differentiable_sign"), _short("step_1")
+    ('soft…s_v2', 'diff…sign', 'step_1')
+    """
+    if len(label) <= n:
+        return label
+    head = (n - 1) // 2
+    return label[:head] + "…" + label[len(label) - (n - 1 - head):]
 
 
 def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
