@@ -231,7 +231,7 @@ def controls():
     # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
     # never leaves the example's description standing under someone's own program
     if ss["program"] == example.source:
-        st.caption(plain(f"Seed {example.seed}. {example.description}"))
+        st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
     else:                                   # your own text: one click back to the example
         st.button(f"↺ Back to the example “{example.title}”", key="back_to_example",
                   on_click=load_preset, args=(ss["preset"],),

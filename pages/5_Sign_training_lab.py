@@ -164,7 +164,7 @@ with controls:
     c3, c4 = st.columns(2)
     if c3.button("Clear runs", key="tl_clear", width="stretch"):
         ss["tl_runs"], ss["tl_next"] = [], 1
-    if c4.button("Seed story", key="tl_story", width="stretch",
+    if c4.button("Notebook runs", key="tl_story", width="stretch",
                  help="Automatic vs the seed's sigmoid rule, Adam 0.1, 100 steps from −1"):
         load_story()
 
@@ -199,7 +199,7 @@ with chart_col:
             chart_slot.plotly_chart(figure(presentation), key="tl_chart", config=CHART)
         else:
             chart_slot.info("No runs yet. Choose a gradient for sign and press ▶ Run, or "
-                            "press “Seed story”.")
+                            "press “Notebook runs” (the seed notebook's two runs).")
     # a run with the settings of an earlier one draws exactly on top of it: say so
     newest = ss["tl_runs"][-1] if ss["tl_runs"] else None
     twin = next((r for r in ss["tl_runs"][:-1] if newest is not None and r["status"] == "done"
