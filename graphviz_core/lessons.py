@@ -889,8 +889,13 @@ def stability_figure(sweeps: dict, presentation: bool = False) -> go.Figure:
     """
     st = _Style(presentation)
     dtypes = ("float32", "float64")
+    xs0 = sweeps[(FORMULATIONS[0].key, dtypes[0])].xs
+    # where exp overflows goes in the panel's title: as a note of its own it ran into the
+    # title ("88.72float32")
+    titles = [f"{d} · exp(x) = inf for x > {overflow_threshold(d):.2f} (dotted)"
+              if xs0[0] <= overflow_threshold(d) <= xs0[-1] else d for d in dtypes]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        subplot_titles=dtypes)
+                        subplot_titles=titles)
     colours = [PALETTE["done"], PALETTE["active"], PALETTE["nan"]]
     scale = [[0, colours[0]], [1 / 3, colours[0]], [1 / 3, colours[1]], [2 / 3, colours[1]],
              [2 / 3, colours[2]], [1, colours[2]]]
@@ -913,10 +918,6 @@ def stability_figure(sweeps: dict, presentation: bool = False) -> go.Figure:
         if xs[0] <= t <= xs[-1]:
             fig.add_vline(x=t, row=row, col=1, line=dict(color=PALETTE["ink"], width=2,
                                                          dash="dot"))
-            fig.add_annotation(x=t, y=1, yref=f"y{'' if row == 1 else row} domain",
-                               yanchor="bottom", xanchor="left", showarrow=False,
-                               text=f" exp(x) = inf for x > {t:.2f}",
-                               font=dict(size=st.font, color=PALETTE["ink"]))
     for name, c in zip(("finite", "inf (overflow)", "NaN"), colours):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
                                  marker=dict(symbol="square", size=st.marker * 1.8, color=c)))
