@@ -56,7 +56,7 @@ def table(data, presentation: bool, **dataframe_args) -> None:
     which the presentation CSS enlarges: ``st.dataframe`` draws on a canvas at a fixed small
     size, unreadable from the back of a lecture hall. Rows go to ``st.dataframe`` as an Arrow
     table: converting through pandas cost ~14x more per table (bench/README.md)."""
-    if len(data) == 0:
+    if data is None or len(data) == 0:
         return
     if presentation:
         st.table(data if isinstance(data, pd.DataFrame) else pd.DataFrame(data),
@@ -67,7 +67,11 @@ def table(data, presentation: bool, **dataframe_args) -> None:
 
 
 def _arrow(rows):
+    """Rows as an Arrow table; pandas where Arrow would refuse or lose something (a column
+    of mixed types, a huge int, a key missing from the first row)."""
+    if any(row.keys() != rows[0].keys() for row in rows):
+        return pd.DataFrame(rows)
     try:
         return pa.Table.from_pylist(rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):    # a column of mixed types: pandas copes
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return pd.DataFrame(rows)

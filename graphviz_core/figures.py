@@ -218,19 +218,24 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
 
     # the value text starts just below each node's own edge: px -> y units (fixed axes)
     y_lo, y_hi = _y_range(all_y)
-    y_span = y_hi - y_lo
     # the "now" halo is a rim this wide around its node, and the text starts below the rim:
     # a wider halo painted over the first line of the active node's own text
     rim = round(9 * s.k * s.scale)
+    # a node's longest text is at its own backward step or at the end; it must end above
+    # the node one row down, and, under the lowest node, above the Play buttons
+    lines = max((info(n, True, f).count("<br>") + 1 for n in values
+                 for f in {n_bwd - 1, g.nodes[n]["event"] if g.nodes[n]["event"] is not None
+                           else n_bwd - 1}), default=1)
+    text_px = max(size.values(), default=0) / 2 + rim + 3 + lines * _LINE_EM * s.info + 6
     if height is None:
-        # tall enough that a node's text ends above the node one row down: its longest text
-        # is at its own backward step or at the end
-        lines = max((info(n, True, f).count("<br>") + 1 for n in values
-                     for f in {n_bwd - 1, g.nodes[n]["event"] if g.nodes[n]["event"] is not None
-                               else n_bwd - 1}), default=1)
-        pitch = max(size.values(), default=0) + rim + 3 + lines * _LINE_EM * s.info + 8
-        height = _height(s, rows, pitch * (y_span if rows > 1 else 0))
-    per_px = y_span / max(height - sum(_margins(s)), 1)
+        pitch = text_px + max(size.values(), default=0) / 2 + 2
+        height = _height(s, rows, pitch * (y_hi - y_lo) if rows > 1 else 0)
+    plot_px = max(height - sum(_margins(s)), 1)
+    low = min(vy, default=0.0)
+    if plot_px > text_px:       # axis units below the lowest node that hold text_px
+        y_lo = min(y_lo, low - text_px * (y_hi - low) / (plot_px - text_px))
+    y_span = y_hi - y_lo
+    per_px = y_span / plot_px
     info_y = [pos[n][1] - max(s.info_gap, (size[n] / 2 + rim + 3) * per_px) for n in values]
     halo = {n: size[n] + 2 * rim for n in values}
 
@@ -376,7 +381,7 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
     names = [f"f{k}" for k in range(n_fwd)] + [f"b{k}" for k in range(n_bwd)]
     # plain dicts, not validated: plotly's validation of the layout alone was ~10 % of a
     # rerun's CPU on a busy server (bench/README.md); the dicts are built here, known good
-    layout = _layout(trace, g, pos, values, s, names, speed, height, title)
+    layout = _layout(trace, g, pos, values, s, names, speed, height, title, (y_lo, y_hi))
     return dict(data=data, layout=layout,
                 frames=[dict(name=names[k], data=state(k), traces=_DYNAMIC)
                         for k in range(total)])
@@ -455,7 +460,8 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     if a["kind"] == "input" and a["watched"] is False:
         parts.append("not watched")
     if a["kind"] == "call" and a["mode"] == "custom":
-        parts.append(f"rule: {_short(a['rule'] or '', 26)}")
+        rule = a["rule"] or ""     # cut at the end: a cut in the middle unbalanced brackets
+        parts.append(f"rule: {rule if len(rule) <= 26 else rule[:25] + '…'}")
     if fwd_bad:
         parts.append(_FIRST_BAD)
     ev_i = a["event"]
@@ -552,8 +558,11 @@ _LINE_EM = 1.3         # plotly's text line height, in font sizes
 def _height(s, rows: int, plot_px: float = 0.0) -> int:
     """The figure's height in px for ``rows`` nodes in the tallest layer, with at least
     ``plot_px`` between the margins (what a node and its text need, row after row)."""
+    # a graph below the "dense" line (~13 rows) fits its text: a figure taller than a
+    # screen scrolls, text written across nodes cannot be read at all
+    most = 2800 if s.k > 1 else 2000
     usual = int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
-    return int(min(1800, max(usual, sum(_margins(s)) + plot_px)))
+    return int(min(most, max(usual, sum(_margins(s)) + plot_px)))
 
 
 def _buttons_px(s) -> int:
@@ -565,7 +574,7 @@ def _margins(s) -> tuple:
     return 40 + 20 * (s.k > 1), _buttons_px(s) + round(3.2 * s.info) + 34
 
 
-def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
+def _layout(trace, g, pos, values, s, names, speed, height, title, y_range) -> dict:
     """The figure's layout as a plain dict: size (``height`` in px, known), axes, controls,
     function boxes, title."""
     xs = [p[0] for p in pos.values()] or [0]
@@ -587,7 +596,7 @@ def _layout(trace, g, pos, values, s, names, speed, height, title) -> dict:
                     font=dict(size=s.info)),
         xaxis=dict(range=[min(xs) - 0.7, max(xs) + 0.7], visible=False, fixedrange=True,
                    autorange=False),
-        yaxis=dict(range=list(_y_range(ys)), visible=False, fixedrange=True,
+        yaxis=dict(range=list(y_range), visible=False, fixedrange=True,
                    autorange=False),
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",

@@ -113,7 +113,10 @@ def _went_nonfinite(g, node) -> tuple[str, bool]:
     if math.isnan(a["value"]):
         pass
     elif a["kind"] == "call":       # which op inside the function did it is not known here
-        cause = "; “Expand functions” shows which of its ops did it"
+        # a function running its custom rule stays one node even when expanded
+        cause = ("; switch it to TensorFlow automatic and turn on “Expand functions” to see "
+                 "which of its ops did it" if a.get("mode") == "custom" else
+                 "; “Expand functions” shows which of its ops did it")
     elif a["op"] == "div" and len(ins) == 2 and ins[1] == 0.0:
         cause = ", a division by zero"
     elif a["op"] == "log" and ins == [0.0] or a["op"] == "log1p" and ins == [-1.0]:
