@@ -192,8 +192,8 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
     info_cache: dict = {}
 
     cols = len({pos[n][0] for n in values})
-    rows = max((sum(1 for m in values if pos[m][0] == x) for x in {pos[n][0] for n in values}),
-               default=1)
+    # rows the layout uses, the free ones it keeps for edges that skip a layer included
+    rows = round(max(vy, default=0.0) - min(vy, default=0.0)) + 1
     s.fit(cols, rows)
     size = {n: s.node_size(g.nodes[n]["label"]) for n in values}
 

@@ -33,8 +33,21 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
     for n in core:
         if core.out_degree(n) == 0 and graph.nodes[n]["kind"] != "input":
             layer[n] = last
+    # an edge that skips layers gets a placeholder in each layer it crosses: it takes part
+    # in the ordering and keeps a free row there, so the edge passes between nodes, not
+    # behind them (in where(z > 30, z, ...) the edge z -> where ran behind exp, + and log)
+    routed = nx.DiGraph()
+    routed.add_nodes_from(core)
+    group = {n: graph.nodes[n]["group"] or n for n in core}
+    for u, v in core.edges():
+        chain = [u]
+        for k in range(layer[u] + 1, layer[v]):
+            slot = f"{u}>{v}@{k}"
+            layer[slot], group[slot] = k, slot
+            chain.append(slot)
+        nx.add_path(routed, chain + [v])
     layers: dict[int, list] = {}
-    for n in sorted(core, key=_key):
+    for n in sorted(routed, key=_key):
         layers.setdefault(layer[n], []).append(n)
     order = {n: i for nodes in layers.values() for i, n in enumerate(nodes)}
 
@@ -44,7 +57,7 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
         keys = sorted(layers) if forward else sorted(layers, reverse=True)
         for k in keys[1:]:
             def bary(n):
-                nbrs = list(core.predecessors(n) if forward else core.successors(n))
+                nbrs = list(routed.predecessors(n) if forward else routed.successors(n))
                 if not nbrs:
                     return order[n]
                 return sum(order[m] for m in nbrs) / len(nbrs)
@@ -52,9 +65,9 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
             # ops of one expanded call stay together: a group sorts by its mean barycenter
             members: dict = {}
             for n in layers[k]:
-                members.setdefault(graph.nodes[n]["group"] or n, []).append(b[n])
+                members.setdefault(group[n], []).append(b[n])
             block = {key: sum(v) / len(v) for key, v in members.items()}
-            layers[k].sort(key=lambda n: (block[graph.nodes[n]["group"] or n], b[n], _key(n)))
+            layers[k].sort(key=lambda n: (block[group[n]], b[n], _key(n)))
             for i, n in enumerate(layers[k]):
                 order[n] = i
 
@@ -62,7 +75,8 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
     for k, nodes in layers.items():
         mid = (len(nodes) - 1) / 2
         for i, n in enumerate(nodes):
-            pos[n] = (float(k), float(mid - i))
+            if n in core:                       # placeholders hold a row, nothing is drawn
+                pos[n] = (float(k), float(mid - i))
     # literals: just left of their consumer, stacked below it when there are several
     seen: dict[str, int] = {}
     for n in sorted((n for n, k in graph.nodes(data="kind") if k == "literal"), key=_key):
@@ -77,5 +91,7 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
     return {n: pos[n] for n in sorted(pos, key=_key)}
 
 
-def _key(node: str) -> int:
-    return int(node[1:]) if node[1:].isdigit() else 0
+def _key(node: str) -> tuple:
+    """Node id order (n2 before n10); a placeholder "n3>n7@5" right after n3's own."""
+    head, _, rest = node.partition(">")
+    return (int(head[1:]) if head[1:].isdigit() else 0, rest)

@@ -423,7 +423,7 @@ def bad_step_at(x: float = 2.0, presentation: bool = False, figures: bool = True
         out[mode] = {
             "y1": t2.values["y1"], "y2": t2.values["y2"],
             "grad_y1": t1.gradients["x"], "grad_y2": t2.gradients["x"], "why": why,
-            "figure": backward_figure(t2, prog, presentation=presentation, height=430)
+            "figure": backward_figure(t2, prog, presentation=presentation)
             if figures else None,
             "link": explorer_link(p.source, inputs=inputs, modes=modes, targets=["y2"],
                                   preset_key="bad_step"),
@@ -803,7 +803,7 @@ def stop_gradient_case(w1: float = 5.0, w2: float = 3.0, presentation: bool = Fa
              "with stop_gradient": fmt(t1.gradients[n]), "why": r["why"]}
             for n, r in zip(stop.inputs, gradient_rows(t1, stop))]
     return {"rows": rows, "value": t1.values["z"], "gradients": t1.gradients,
-            "figure": backward_figure(t1, stop, presentation=presentation, height=470)
+            "figure": backward_figure(t1, stop, presentation=presentation)
             if figure else None,
             "link": explorer_link(p.source, inputs=inputs, expand=True, preset_key="f_stop")}
 
@@ -998,9 +998,9 @@ def where_trap(x: float = 1000.0, dtype: str = "float32", presentation: bool = F
     return WhereTrap(
         float(x), dtype, tt.values["y"], tt.gradients["x"], explain_gradient(tt, pt, "x"),
         origin,
-        backward_figure(tt, pt, presentation=presentation, height=440) if figures else None,
+        backward_figure(tt, pt, presentation=presentation) if figures else None,
         ts.values["y"], ts.gradients["x"],
-        backward_figure(ts, ps, presentation=presentation, height=440) if figures else None,
+        backward_figure(ts, ps, presentation=presentation) if figures else None,
         explorer_link(trap.source, inputs=inputs, dtype=dtype, expand=True,
                       preset_key="softplus_where"),
         explorer_link(safe.source, inputs=inputs, dtype=dtype, expand=True))

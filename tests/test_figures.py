@@ -382,3 +382,26 @@ def test_lesson_graphs_of_a_fixed_height_keep_their_last_line(presentation):
         spec = fig.to_dict()
         overlaps = [c for c in _text_clearances(spec) if c[1] < 0]
         assert not overlaps, overlaps
+
+
+@pytest.mark.parametrize("expand", [False, True])
+@pytest.mark.parametrize("key", [p.key for p in gc.PRESETS])
+def test_no_edge_runs_behind_a_node(key, expand):
+    """An edge that skips layers passes between the nodes of the layers it crosses. Drawn
+    straight through them, where(z > 30, z, ...)'s edge z -> where hid behind exp, + and
+    log: the branch the lesson is about could not be seen."""
+    p = gc.preset(key)
+    prog = gc.parse(p.source)
+    g = gc.trace(prog, targets=p.targets, watch=p.watch, expand=expand).graph
+    pos = layered_layout(g)
+    drawn = [n for n, k in g.nodes(data="kind") if k != "literal"]
+    for u, v in g.edges():
+        if g.nodes[u]["kind"] == "literal":
+            continue
+        (x1, y1), (x2, y2) = pos[u], pos[v]
+        for n in drawn:
+            x, y = pos[n]
+            if x1 < x < x2:
+                on_edge = y1 + (y2 - y1) * (x - x1) / (x2 - x1)
+                assert abs(on_edge - y) >= 0.25, (g.nodes[u]["label"], g.nodes[v]["label"],
+                                                  g.nodes[n]["label"])
