@@ -39,25 +39,32 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
     routed = nx.DiGraph()
     routed.add_nodes_from(core)
     group = {n: graph.nodes[n]["group"] or n for n in core}
+    links = []
     for u, v in core.edges():
         chain = [u]
         for k in range(layer[u] + 1, layer[v]):
             slot = f"{u}>{v}@{k}"
             layer[slot], group[slot] = k, slot
             chain.append(slot)
-        nx.add_path(routed, chain + [v])
+        chain.append(v)
+        links += zip(chain, chain[1:])
+    routed.add_edges_from(links)
+    rank = {n: _key(n) for n in routed}
     layers: dict[int, list] = {}
-    for n in sorted(routed, key=_key):
+    for n in sorted(routed, key=rank.__getitem__):
         layers.setdefault(layer[n], []).append(n)
     order = {n: i for nodes in layers.values() for i, n in enumerate(nodes)}
 
     # barycenter sweeps: right-to-left uses successors, left-to-right predecessors
+    before = {n: list(routed.predecessors(n)) for n in routed}     # networkx views are slow
+    after = {n: list(routed.successors(n)) for n in routed}        # to walk again and again
     for sweep in range(sweeps):
         forward = sweep % 2 == 0
         keys = sorted(layers) if forward else sorted(layers, reverse=True)
+        nbrs_of = before if forward else after
         for k in keys[1:]:
             def bary(n):
-                nbrs = list(routed.predecessors(n) if forward else routed.successors(n))
+                nbrs = nbrs_of[n]
                 if not nbrs:
                     return order[n]
                 return sum(order[m] for m in nbrs) / len(nbrs)
@@ -67,7 +74,7 @@ def layered_layout(graph: nx.DiGraph, sweeps: int = 4) -> dict:
             for n in layers[k]:
                 members.setdefault(group[n], []).append(b[n])
             block = {key: sum(v) / len(v) for key, v in members.items()}
-            layers[k].sort(key=lambda n: (block[group[n]], b[n], _key(n)))
+            layers[k].sort(key=lambda n: (block[group[n]], b[n], rank[n]))
             for i, n in enumerate(layers[k]):
                 order[n] = i
 
