@@ -251,7 +251,13 @@ def controls():
             with cols[i % len(cols)]:
                 key, dkey = f"in:{name}", f"indefault:{name}"
                 if ss.get(dkey) != inp.default or key not in ss:
-                    ss[key] = ss[dkey] = inp.default  # new input, or the text changed its default
+                    ss[dkey] = inp.default            # new input, or the text changed its default
+                    ss[key] = inp.default
+                else:
+                    # written back on every run: a widget that comes back after a run that did
+                    # not draw it (another program, then a sidebar change) otherwise ignores
+                    # the state it had and starts at its own default, min_value (-1e9)
+                    ss[key] = ss[key]
                 inputs[name] = st.number_input(
                     f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
                     key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
@@ -266,7 +272,7 @@ def controls():
                     label_visibility="collapsed", required=True)
                 if inp.kind == "constant":
                     wkey = f"watch:{name}"
-                    ss.setdefault(wkey, name not in unwatched)
+                    ss[wkey] = ss.get(wkey, name not in unwatched)    # written back: see above
                     if st.checkbox("tape.watch", key=wkey,
                                    help="Constants are tracked only if the tape watches "
                                         "them; Variables always are."):
@@ -280,8 +286,7 @@ def controls():
     for name, fn in prog.functions.items():
         if fn.has_custom_gradient:
             key = f"mode:{name}"
-            if ss.get(key) not in ("custom", "automatic"):
-                ss[key] = "custom"
+            ss[key] = ss.get(key) if ss.get(key) in ("custom", "automatic") else "custom"
             modes[name] = st.segmented_control(
                 f"`{name}({', '.join(fn.params)})`: rule `{fn.rule_text}`",
                 ["custom", "automatic"], key=key, required=True,

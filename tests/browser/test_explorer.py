@@ -524,3 +524,28 @@ def test_side_by_side_opens_its_tab(app):
     app.expect(page.get_by_role("tab", selected=True)).to_have_text("Automatic vs custom")
     app.expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)
     page.close()
+
+
+def test_inputs_keep_their_values_when_a_program_comes_back(app):
+    """Program A (inputs a, b), then B (only x), a sidebar change (a whole-page run), then A
+    again: the boxes showed -1000000000 (their min_value) and tape.watch came back unticked,
+    and the next change wrote -1e9 into the program."""
+    a_src = "f(a, b) = sin(a) * exp(b) + a/b\na = 1.0\nb = 2.0\ny = f(a, b)"
+    page = app.goto(page=app.new_page(), plot=True)
+    box = textarea(page)
+    for src in (a_src, "x = 2.0\ny = x * x"):
+        with app.rerun(page):
+            box.fill(src)
+            box.press("Control+Enter")
+    with app.rerun(page):
+        page.get_by_text("Expand functions (show the ops inside)").click()
+    with app.rerun(page):
+        box.fill(a_src)
+        box.press("Control+Enter")
+    numbers = page.locator('[data-testid="stNumberInput"] input')
+    app.expect(numbers).to_have_count(2)
+    assert [numbers.nth(i).input_value() for i in range(2)] == ["1", "2"]
+    boxes = page.get_by_role("checkbox", name="tape.watch")
+    assert [boxes.nth(i).is_checked() for i in range(boxes.count())] == [True, True]
+    app.expect(textarea(page)).to_have_value(a_src)
+    page.close()
