@@ -31,8 +31,19 @@ LESSONS = [
 def presenting() -> bool:
     """Whether a lesson opens in presentation mode: the Explorer's or another lesson's choice
     in this session, or ``?presentation=1`` in a link straight to the lesson."""
-    return bool(st.session_state.get("presentation_on")) or \
-        st.query_params.get("presentation", "") in ("1", "true", "yes", "on")
+    return bool(st.session_state.get("presentation_on")) or url_presents()
+
+
+def presented(link: str, presentation: bool) -> str:
+    """A lesson's link to the Explorer, in presentation mode when the lesson is: the link
+    opens a new session, which knows nothing of this one's mode."""
+    return link + "&presentation=1" if presentation and "presentation=" not in link else link
+
+
+def url_presents() -> bool:
+    """``?presentation=1`` in the address: a page opens straight into the lecture-hall view,
+    sidebar folded."""
+    return st.query_params.get("presentation", "") in ("1", "true", "yes", "on")
 
 
 def sidebar() -> None:

@@ -12,7 +12,8 @@ from graphviz_core.report import fmt
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="Chain rule · Computational Graph Explorer", page_icon="🔗",
-                   layout="wide")
+                   layout="wide",
+                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
 
 @server_tuning.figure_cache(128)
@@ -52,7 +53,7 @@ st.caption(f"Check by hand: {c.closed_form}. TensorFlow got {fmt(main.gradient)}
 if c.overflowed:
     st.warning(f"x^{2 ** n} does not fit in {dtype}: the values overflow. "
                "Try float64, a smaller n, or |x| closer to 1.")
-st.markdown(f"[Open this program in the Explorer]({main.link})")
+st.markdown(f"[Open this program in the Explorer]({ui.presented(main.link, presentation)})")
 
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -108,4 +109,4 @@ for col, (key, title, rule, mode) in zip(cols, lessons.CHAIN_RULES):
             st.error(f"Not the true gradient: {fmt(v.gradient)} instead of "
                      f"{fmt(c.variants['automatic'].gradient)}.", icon=":material/warning:")
         st.caption(notes[key])
-        st.markdown(f"[Open this program in the Explorer]({v.link})")
+        st.markdown(f"[Open this program in the Explorer]({ui.presented(v.link, presentation)})")

@@ -11,7 +11,8 @@ from graphviz_core.report import fmt
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="Straight-through · Computational Graph Explorer",
-                   page_icon="⏭️", layout="wide")
+                   page_icon="⏭️", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -58,7 +59,7 @@ m[3].metric("gradient for step 2: dy2/dx", fmt(r.grad_y2))
 st.caption("Backward through y2, in TensorFlow's order: step_2 multiplies the upstream 1 by "
            "its local 5, step_1 multiplies that by its local 2·x.")
 ui.table(r.rows, presentation)
-st.markdown(f"[Open this program in the Explorer]({r.link})")
+st.markdown(f"[Open this program in the Explorer]({ui.presented(r.link, presentation)})")
 
 # ---------------------------------------------------------------------------- bad_step
 st.header("2. bad_step: x² above 5, the constant 0 below")
@@ -103,4 +104,4 @@ for col, mode, title in ((g1, "automatic", "TensorFlow automatic"),
         st.markdown(f"**{title}**: dy2/dx = {fmt(at[mode]['grad_y2'])}")
         st.plotly_chart(at[mode]["figure"], key=f"st_graph_{mode}",
                         config={"displayModeBar": False})
-        st.markdown(f"[Open this program in the Explorer]({at[mode]['link']})")
+        st.markdown(f"[Open this program in the Explorer]({ui.presented(at[mode]['link'], presentation)})")

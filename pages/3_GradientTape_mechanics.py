@@ -12,7 +12,8 @@ from graphviz_core.report import fmt
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="GradientTape mechanics · Computational Graph Explorer",
-                   page_icon="📼", layout="wide")
+                   page_icon="📼", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
 cache = st.cache_data(max_entries=64, show_spinner=False)
 figures = server_tuning.figure_cache(64)       # results that hold a plotly figure
@@ -70,7 +71,7 @@ with right:
 # behind both tapes of section 2
 f_link = gc.explorer_link(gc.preset("f_variables").source, inputs={"w1": w1, "w2": w2},
                           preset_key="f_variables")
-st.markdown(f"[Open f(w1, w2) in the Explorer]({f_link}): the backward pass that gives "
+st.markdown(f"[Open f(w1, w2) in the Explorer]({ui.presented(f_link, presentation)}): the backward pass that gives "
             "the exact derivatives.")
 
 # ---------------------------------------------------------------------------- 2
@@ -95,7 +96,7 @@ with b:
             "del tape               # free the memory", language="python")
     st.success(f"Both answers: ∂z/∂w1 = {fmt(twice.first)}, ∂z/∂w2 = {fmt(twice.second)}",
                icon=":material/check_circle:")
-st.markdown(f"[Open f(w1, w2) in the Explorer]({f_link}): it asks for both gradients in "
+st.markdown(f"[Open f(w1, w2) in the Explorer]({ui.presented(f_link, presentation)}): it asks for both gradients in "
             "one call, `tape.gradient(z, [w1, w2])`, which any tape allows.")
 
 # ---------------------------------------------------------------------------- 3
@@ -108,7 +109,7 @@ chosen = [name for name, col in (("c1", w_a), ("c2", w_b))
 rows = watch_cases(w1, w2, tuple(chosen))
 st.table(pd.DataFrame(rows).drop(columns=["link"]).set_index("case").rename(
     columns={"∂z/∂(first)": "∂z/∂c1 or ∂z/∂w1", "∂z/∂(second)": "∂z/∂c2 or ∂z/∂w2"}))
-st.markdown(f"[Open your choice in the Explorer]({rows[-1]['link']})")
+st.markdown(f"[Open your choice in the Explorer]({ui.presented(rows[-1]['link'], presentation)})")
 
 # ---------------------------------------------------------------------------- 4
 st.header("4. Several targets add up")
@@ -124,7 +125,7 @@ else:
     ui.table(multi["rows"], presentation)
     st.caption("The last row is one `tape.gradient` call with the list; it equals the column "
                "sums of the rows above it.")
-    st.markdown(f"[Open this program in the Explorer]({multi['link']})")
+    st.markdown(f"[Open this program in the Explorer]({ui.presented(multi['link'], presentation)})")
 
 # ---------------------------------------------------------------------------- 5
 st.header("5. Second derivatives: a tape inside a tape")
@@ -139,7 +140,7 @@ h = hessian_table(w1, w2)
 ui.table(h["rows"], presentation)
 for reason in h["reasons"]:
     st.info(reason, icon=":material/info:")
-st.markdown(f"[Open this program in the Explorer]({h['link']})")
+st.markdown(f"[Open this program in the Explorer]({ui.presented(h['link'], presentation)})")
 
 # ---------------------------------------------------------------------------- 6
 st.header("6. stop_gradient")
@@ -151,4 +152,4 @@ ui.table(sg["rows"], presentation)
 st.caption("The graph shows the ops inside f: the gradient stops at stop_gradient, so w2 "
            "gets None and w1 only the 3·w1² part.")
 st.plotly_chart(sg["figure"], key="tape_stop_graph", config={"displayModeBar": False})
-st.markdown(f"[Open this program in the Explorer]({sg['link']})")
+st.markdown(f"[Open this program in the Explorer]({ui.presented(sg['link'], presentation)})")

@@ -12,7 +12,8 @@ from graphviz_core.report import fmt
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="Numerical stability · Computational Graph Explorer",
-                   page_icon="🧮", layout="wide")
+                   page_icon="🧮", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
 
 @server_tuning.figure_cache(32)
@@ -75,7 +76,7 @@ st.markdown(
     "gradient is right, but the forward value is still inf. A custom gradient fixes the "
     "gradient, **not** the forward pass.\n"
     "- **softplus(x)** (`tf.math.softplus`) is written to never overflow: both are right.")
-links = " · ".join(f"[{r['formulation']}]({r['link']})" for r in rows)
+links = " · ".join(f"[{r['formulation']}]({ui.presented(r['link'], presentation)})" for r in rows)
 st.markdown(f"Open this program in the Explorer: {links}")
 
 # ---------------------------------------------------------------------------- where trap
@@ -103,8 +104,8 @@ else:
 # screen ran their numbers (1.06865e+13) into each other
 st.markdown("**The trap**: `where(z > 30, z, log(exp(z) + 1))`")
 st.plotly_chart(w.figure, key="stab_where_graph", config={"displayModeBar": False})
-st.markdown(f"[Open this program in the Explorer]({w.link})")
+st.markdown(f"[Open this program in the Explorer]({ui.presented(w.link, presentation)})")
 st.markdown("**The fix**: `where(z > 30, z, log(exp(minimum(z, 30)) + 1))` — the "
             "branch not taken never overflows, so 0 × (a finite number) = 0")
 st.plotly_chart(w.safe_figure, key="stab_safe_graph", config={"displayModeBar": False})
-st.markdown(f"[Open this program in the Explorer]({w.safe_link})")
+st.markdown(f"[Open this program in the Explorer]({ui.presented(w.safe_link, presentation)})")

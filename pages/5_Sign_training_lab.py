@@ -22,7 +22,8 @@ from graphviz_core.report import fmt
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 st.set_page_config(page_title="Sign training lab · Computational Graph Explorer",
-                   page_icon="📈", layout="wide")
+                   page_icon="📈", layout="wide",
+                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
 MAX_RUNS = 8
 MAX_TRAINERS = 4          # compiled gc.Trainer objects kept per session
@@ -269,7 +270,7 @@ if runs:
                    f"on the graph). The optimizer turned this gradient into x = "
                    f"{fmt(rec.params[PARAM])} for the next step.")
         st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="tl_backward", config=CHART)
-        st.markdown(f"[Open this step in the Explorer]({gc.explorer_link(run['source'], inputs={PARAM: x_before}, modes=run['modes'], targets=[TARGET])})")  # noqa: E501
+        st.markdown(f"[Open this step in the Explorer]({ui.presented(gc.explorer_link(run['source'], inputs={PARAM: x_before}, modes=run['modes'], targets=[TARGET]), presentation)})")  # noqa: E501
     else:
         st.error(ex.error_text())
 

@@ -246,8 +246,12 @@ def test_a_link_with_presentation_1_opens_a_lesson_in_presentation_mode(path):
     assert any(gc.PRESENTATION_CSS == m.value for m in at.markdown)
     # tables as HTML, which the CSS enlarges (st.dataframe's canvas stays small)
     assert not at.dataframe
+    # its links open the Explorer (a new session) in presentation mode too
+    links = [m.value for m in at.markdown if "in the Explorer" in m.value]
+    assert links and all("presentation=1" in v for v in links), links
     plain = page(path)
     assert plain.sidebar.toggle[0].value is False
     assert not any(gc.PRESENTATION_CSS == m.value for m in plain.markdown)
     if path != STABILITY:                   # the stability lesson has charts, no tables
         assert plain.dataframe and len(at.table) >= len(plain.dataframe)
+    assert not any("presentation=1" in m.value for m in plain.markdown)
