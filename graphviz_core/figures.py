@@ -600,8 +600,8 @@ def _layout(trace, g, pos, values, s, names, speed, height, title, y_range) -> d
                    autorange=False),
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-            pad=dict(r=8, t=8), showactive=False,
-            font=dict(size=round(s.info * (1.2 if s.k > 1 else 1)), color=PALETTE["ink"]),
+            # (a larger font does not enlarge plotly's button: its text met the border)
+            pad=dict(r=8, t=8), showactive=False, font=dict(size=s.info, color=PALETTE["ink"]),
             bgcolor=PALETTE["paper"], bordercolor=PALETTE["muted"],
             buttons=[
                 dict(label="▶ Play", method="animate",

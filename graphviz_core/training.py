@@ -662,6 +662,9 @@ def _training_layout(titles: tuple, presentation: bool, height, steps) -> str:
     if steps:
         fig.update_xaxes(range=[0, max(1, steps - 1)])
     fig.update_xaxes(title_text="step", row=2)
+    # the axes' numbers were 12 px whatever the layout's font (9 px on a projector's scale)
+    fig.update_xaxes(tickfont=dict(size=base - 2))
+    fig.update_yaxes(tickfont=dict(size=base - 2))
     fig.update_layout(
         height=height or (760 if presentation else 620), template="plotly_white",
         font=dict(size=base, color=PALETTE["ink"]), margin=dict(l=60, r=20, t=70, b=60),

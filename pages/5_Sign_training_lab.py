@@ -70,7 +70,8 @@ def new_run(surrogate, rule_text, optimizer, lr, start, steps, prog, modes, reco
     label = SUR[surrogate].label.split(" (")[0] if surrogate != "custom" else f"rule: {rule_text}"
     if surrogate == "sigmoid_t":
         label = f"sigmoid, T = {ss.get('tl_T', SUR[surrogate].default):g}"
-    label = f"#{ss['tl_next'] - 1} {label[:48]} · {optimizer} {lr:g} · x₀ = {start:g}"
+    label = label if len(label) <= 48 else label[:47] + "…"     # "upstream * 0." read as 0
+    label = f"#{ss['tl_next'] - 1} {label} · {optimizer} {lr:g} · x₀ = {start:g}"
     run = {"id": ss["tl_next"] - 1, "label": label, "source": prog.source, "modes": modes,
            "steps": steps, "records": list(records or []),
            # what makes two runs the same (the label is cut short)
@@ -175,7 +176,9 @@ with chart_col:
     drawn = False
     if run_clicked and prog is not None:
         run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
-        ss["tl_inspect"] = run["id"]           # inspected next, even if it is stopped
+        # inspected next, even if it is stopped: ■ Stop's rerun brings the select box's old
+        # choice from the browser, so the wish is kept apart and applied before the box
+        ss["tl_inspect"] = ss["tl_inspect_next"] = run["id"]
         stop_slot.button("■ Stop", key="tl_stop", width="stretch",
                          help="Stops training; the steps done so far are kept")
         try:
@@ -241,6 +244,8 @@ runs = [r for r in ss["tl_runs"] if r["records"]]
 if runs:
     st.header("Inspect a run")
     ids = [r["id"] for r in runs]
+    if ss.get("tl_inspect_next") in ids:
+        ss["tl_inspect"] = ss.pop("tl_inspect_next")
     if ss.get("tl_inspect") not in ids:
         ss["tl_inspect"] = ids[-1]
     chosen = st.selectbox("Run", ids, key="tl_inspect",

@@ -379,6 +379,8 @@ def _plotly_built(runs, steps, presentation, value_title=None):
     fig.add_hline(y=0, row=1, col=2, line=dict(color=gc.PALETTE["muted"], width=1.5, dash="dot"))
     fig.update_xaxes(range=[0, steps - 1])
     fig.update_xaxes(title_text="step", row=2)
+    fig.update_xaxes(tickfont=dict(size=base - 2))
+    fig.update_yaxes(tickfont=dict(size=base - 2))
     fig.update_layout(
         height=760 if presentation else 620, template="plotly_white",
         font=dict(size=base, color=gc.PALETTE["ink"]), margin=dict(l=60, r=20, t=70, b=60),

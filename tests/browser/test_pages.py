@@ -123,3 +123,24 @@ def test_training_curves_grow_live_and_end_at_the_seed_result(app):
     assert page.locator('[data-testid="stException"]').count() == 0
     app.screenshot("page-5_Sign_training_lab-trained")
     assert app.errors() == []
+
+
+@pytest.mark.skipif(not TRAINING_PAGE.exists(), reason=f"{TRAINING_PAGE.name} not written yet")
+def test_a_stopped_run_is_the_one_inspected(app):
+    """■ Stop keeps the steps done, and "Inspect a run" shows that run: Stop's rerun used to
+    bring the select box's earlier choice (#2) back from the browser."""
+    page = app.goto(url_path(TRAINING_PAGE), page=app.new_page())
+    steps = page.get_by_role("spinbutton", name="Steps")
+    with app.rerun(page):
+        steps.fill("5000")
+        steps.press("Enter")
+    page.get_by_role("button", name="▶ Run").click()
+    stop = page.get_by_role("button", name="■ Stop")
+    app.expect(stop).to_be_visible(timeout=60_000)
+    with app.rerun(page, timeout=120_000):
+        stop.click()                            # at once: 5000 steps take a few seconds
+    app.expect(page.get_by_text(re.compile(r"#3 .* was stopped at step \d+ of 5000"))) \
+        .to_be_visible()
+    chosen = page.locator('[data-testid="stSelectbox"] input[aria-label="Run"]')
+    app.expect(chosen).to_have_value(re.compile(r"^#3 "))
+    page.close()
