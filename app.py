@@ -34,6 +34,7 @@ def load_preset(key: str) -> None:
     ss = st.session_state
     ss["program"] = p.source
     ss["targets"] = list(p.targets or [])
+    ss.pop("default_target", None)      # an example's (or a link's) targets are kept as given
     ss["unwatched"] = unwatched_by(p.source, p.watch)
     ss["dtype"] = p.dtype
     for k in [k for k in ss if k.startswith(("in:", "indefault:", "mode:", "watch:", "kind:"))]:
@@ -233,9 +234,10 @@ def controls():
     if ss["program"] == example.source:
         st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
     else:                                   # your own text: one click back to the example
-        st.button(f"↺ Back to the example “{example.title}”", key="back_to_example",
+        st.button("↺ Back to the example", key="back_to_example",     # its name was cut off
                   on_click=load_preset, args=(ss["preset"],),
-                  help="Replaces the text above with the example chosen in the sidebar")
+                  help=f"Replaces the text above with “{example.title}”, the example chosen "
+                       "in the sidebar")
     try:
         prog = gc.parse(ss["program"])
     except gc.ProgramError as e:
@@ -244,9 +246,9 @@ def controls():
     unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
         st.markdown("**Inputs**")
-        # one under another: three to a row left each ~150 px on a laptop, too narrow for
-        # the constant/Variable switch; many inputs still go two to a row
-        cols = cells(1 if len(prog.inputs) <= 3 else 2)
+        # one under another: side by side each had ~150 px on a laptop, too narrow for the
+        # constant/Variable switch ("tf.Vari", "Variabl")
+        cols = cells(1)
         for i, (name, inp) in enumerate(prog.inputs.items()):
             with cols[i % len(cols)]:
                 key, dkey = f"in:{name}", f"indefault:{name}"
@@ -265,10 +267,7 @@ def controls():
                 st.segmented_control(
                     "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
                     on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),
-                    # side by side, "tf.Variable" was cut to "tf.Vari"
-                    format_func=(lambda k: {"constant": "tf.constant",
-                                            "variable": "tf.Variable"}[k]) if len(cols) == 1
-                    else (lambda k: {"constant": "constant", "variable": "Variable"}[k]),
+                    format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
                     label_visibility="collapsed", required=True)
                 if inp.kind == "constant":
                     wkey = f"watch:{name}"
@@ -296,8 +295,13 @@ def controls():
             st.caption(f"`{name}({', '.join(fn.params)})`: automatic (no `grad` rule)")
     choices = list(prog.assignments) + list(prog.inputs)
     current = [t for t in ss.get("targets", []) if t in choices]
-    if not current and prog.default_target:
+    before = ss.get("default_target")
+    if not current and prog.default_target or \
+            current == [before] and prog.default_target not in (before, None):
+        # the last value is the target, as the help says: a line added below it (z = y + x)
+        # takes over, unless someone chose other targets
         current = [prog.default_target]
+    ss["default_target"] = prog.default_target
     ss["targets"] = current
     st.multiselect("Differentiate (targets add up)", choices, key="targets",
                    help="tape.gradient([targets], inputs): gradients of several targets add up")

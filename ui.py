@@ -17,8 +17,8 @@ EXPLORER = "app.py"
 LESSONS = [
     ("pages/1_Chain_rule.py", "Chain rule", "foo∘foo∘…: upstream × local = downstream, "
      "and what a rule that forgets the upstream does"),
-    ("pages/2_Straight_through.py", "Straight-through estimators", "a step TensorFlow cannot "
-     "differentiate, and a rule that passes the gradient through"),
+    ("pages/2_Straight_through.py", "Straight-through", "a step TensorFlow cannot "
+     "differentiate, and an estimator: a rule that passes the gradient through"),
     ("pages/3_GradientTape_mechanics.py", "GradientTape mechanics", "finite differences, "
      "persistent tapes, watch, several targets, Hessians, stop_gradient"),
     ("pages/4_Numerical_stability.py", "Numerical stability", "softplus overflows, the "

@@ -96,7 +96,7 @@ for col, (key, title, rule, mode) in zip(cols, lessons.CHAIN_RULES):
         st.markdown(f"**{title}**")
         # three narrow columns on a laptop: short lines, wrapped rather than cut off
         st.code(f"grad foo(x, dy) = {rule}" if mode == "custom"
-                else "foo(x) = x**2\n# no grad rule: TensorFlow's", language=None,
+                else "foo(x) = x**2\n# no grad rule", language=None,
                 wrap_lines=True)
         st.metric("dy/dx", fmt(v.gradient),
                   help="Same as TensorFlow's automatic gradient" if v.agrees

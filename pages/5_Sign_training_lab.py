@@ -163,10 +163,10 @@ with controls:
     run_clicked = b1.button("▶ Run", key="tl_run", type="primary", disabled=prog is None,
                             width="stretch")
     stop_slot = b2.empty()
-    c3, c4 = st.columns(2)
-    if c3.button("Clear runs", key="tl_clear", width="stretch"):
+    # one under the other: side by side in this column, "Notebook runs" read "Notebo…"
+    if st.button("Clear runs", key="tl_clear", width="stretch"):
         ss["tl_runs"], ss["tl_next"] = [], 1
-    if c4.button("Notebook runs", key="tl_story", width="stretch",
+    if st.button("Notebook runs", key="tl_story", width="stretch",
                  help="Automatic vs the seed's sigmoid rule, Adam 0.1, 100 steps from −1"):
         load_story()
 

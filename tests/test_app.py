@@ -314,3 +314,16 @@ def test_visiting_a_lesson_keeps_the_typed_program():
     at.switch_page("app.py").run()
     assert at.text_area(key="program").value == "x = 3.0\ny = x * x"
     assert list(metrics(at).values()) == ["6"]
+
+
+def test_a_value_added_below_the_target_becomes_the_target():
+    """The help says the last value is the target: adding z = y + x under foo∘foo∘foo moves
+    the target to z (it stayed y), unless someone chose targets of their own."""
+    at = app()
+    assert at.multiselect(key="targets").value == ["y"]
+    at.text_area(key="program").set_value(gc.preset("foo3").source + "z = y + x\n").run()
+    assert at.multiselect(key="targets").value == ["z"]
+    assert list(metrics(at).values()) == ["1025"]                    # 8 x**7 + 1 at 2
+    at.multiselect(key="targets").set_value(["y", "z"]).run()
+    at.text_area(key="program").set_value(gc.preset("foo3").source + "z = y + x\nw = z\n").run()
+    assert at.multiselect(key="targets").value == ["y", "z"]         # a choice is kept
