@@ -374,6 +374,9 @@ def _is_none(node) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
+_TRAILING_OP = re.compile(r"(\*\*|//|[-+*/%<>]|==|!=|<=|>=|\band|\bor|\bnot)\s*$")
+
+
 def _parse_expr(text: str, lineno: int, offset: int):
     """``ast.parse`` in eval mode, with depth checked before and after."""
     if not text.strip():
@@ -383,6 +386,12 @@ def _parse_expr(text: str, lineno: int, offset: int):
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
+        dangling = _TRAILING_OP.search(text)
+        if dangling:        # "x**2 +": Python says "invalid syntax" at the x
+            raise ProgramError(f"the line ends with '{dangling.group(1)}': a value is missing "
+                               "after it", lineno, offset + dangling.start(1) + 1,
+                               f"finish it, e.g. {text.strip()} 1, or delete the "
+                               f"'{dangling.group(1)}'") from None
         col = offset + (len(text) - len(text.lstrip())) + (e.offset or 1)
         raise ProgramError(f"syntax error: {e.msg}", lineno, col,
                            "check brackets and operators") from None

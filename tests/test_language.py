@@ -62,7 +62,7 @@ def err(src):
     ("x = 2.0\ny = exp(x, x)", 2, 5, "takes 1 argument"),
     ("x = 1e999\ny = x", 1, 5, "finite"),
     ("x = 2.0\ny = x * 1e10", 2, 9, "at most"),
-    ("x = 2.0\ny = x +", 2, 5, "syntax error"),
+    ("x = 2.0\ny = x +", 2, 7, "the line ends with '+'"),
     ("x = 2.0\ny = x // 2", 2, 5, "'//'"),
     ("x = 2.0\ny = x > 1", 2, 5, "comparison"),
     ("x = 2.0\nx = 3.0", 2, 1, "already defined"),
@@ -174,3 +174,19 @@ def test_fuzz_parser_raises_only_program_error():
             bad += 1
         assert time.perf_counter() - t0 < 1.0, src
     assert bad > 1000 and ok > 10
+
+
+@pytest.mark.parametrize("src, line, column, op", [
+    ("f(x) = x**2 +\nx = 1.0\ny = f(x)", 1, 13, "+"),
+    ("x = 1.0\ny = x *", 2, 7, "*"),
+    ("x = 1.0\ny = x **  ", 2, 7, "**"),
+])
+def test_a_line_ending_in_an_operator_is_named_at_the_operator(src, line, column, op):
+    """Python calls it "invalid syntax" at the start of the expression; the message points
+    at the dangling operator and says what is missing."""
+    with pytest.raises(gc.ProgramError) as err:
+        gc.parse(src)
+    e = err.value
+    assert (e.line, e.column) == (line, column)
+    assert e.message == f"the line ends with '{op}': a value is missing after it"
+    assert src.split("\n")[line - 1][column - 1:column - 1 + len(op)] == op
