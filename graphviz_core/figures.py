@@ -199,7 +199,9 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
 
     def info(n, lit, fired):
         a = g.nodes[n]
-        if s.dense and not (0 <= fired and a["event"] == fired) and not a["target"]:
+        # inputs keep their text too: their ∂ is the answer (a chain of 8 calls showed x bare)
+        if s.dense and not (0 <= fired and a["event"] == fired) and not a["target"] \
+                and a["kind"] != "input":
             # too many nodes to label them all: the active one speaks, and where inf/NaN
             # first appeared stays marked in words (colour alone is easy to miss)
             if lit and n == fwd_node:

@@ -405,3 +405,17 @@ def test_no_edge_runs_behind_a_node(key, expand):
                 on_edge = y1 + (y2 - y1) * (x - x1) / (x2 - x1)
                 assert abs(on_edge - y) >= 0.25, (g.nodes[u]["label"], g.nodes[v]["label"],
                                                   g.nodes[n]["label"])
+
+
+def test_a_dense_graph_still_labels_its_inputs():
+    """Too many nodes to label them all: the active node and the targets speak, and so do
+    the inputs, whose ∂ is the answer (h∘h∘…∘h, 8 calls, showed x with no value or ∂)."""
+    src = "h(x) = sin(x) * x\nx = 0.5\ny = " + "h(" * 8 + "x" + ")" * 8
+    prog = gc.parse(src)
+    t = gc.trace(prog)
+    fig = gc.backward_figure(t, prog)
+    nodes = fig.layout.meta["nodes"]
+    info = last(fig, "info")["text"]
+    x_text = info[nodes.index("n0")]
+    assert "= 0.5" in x_text and "∂ = " in x_text, x_text
+    assert sum(1 for s in info if s.strip()) < len(nodes)       # it is a dense graph
