@@ -386,8 +386,9 @@ def _parse_expr(text: str, lineno: int, offset: int):
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
-        dangling = _TRAILING_OP.search(text)
-        if dangling:        # "x**2 +": Python says "invalid syntax" at the x
+        dangling = _TRAILING_OP.search(text) if text.count("(") == text.count(")") else None
+        if dangling:        # "x**2 +": Python says "invalid syntax" at the x (an unclosed
+            #                 bracket is the first thing to fix, and Python names it)
             raise ProgramError(f"the line ends with '{dangling.group(1)}': a value is missing "
                                "after it", lineno, offset + dangling.start(1) + 1,
                                f"finish it, e.g. {text.strip()} 1, or delete the "
