@@ -248,38 +248,35 @@ def controls():
         st.markdown("**Inputs**")
         # one under another: side by side each had ~150 px on a laptop, too narrow for the
         # constant/Variable switch ("tf.Vari", "Variabl")
-        cols = cells(1)
-        for i, (name, inp) in enumerate(prog.inputs.items()):
-            with cols[i % len(cols)]:
-                key, dkey = f"in:{name}", f"indefault:{name}"
-                if ss.get(dkey) != inp.default or key not in ss:
-                    ss[dkey] = inp.default            # new input, or the text changed its default
-                    ss[key] = inp.default
-                else:
-                    # written back on every run: a widget that comes back after a run that did
-                    # not draw it (another program, then a sidebar change) otherwise ignores
-                    # the state it had and starts at its own default, min_value (-1e9)
-                    ss[key] = ss[key]
-                inputs[name] = st.number_input(
-                    f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
-                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
-                    on_change=on_value_change, args=(name,))
-                st.segmented_control(
-                    "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
-                    on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),
-                    format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
-                    label_visibility="collapsed", required=True)
-                if inp.kind == "constant":
-                    wkey = f"watch:{name}"
-                    ss[wkey] = ss.get(wkey, name not in unwatched)    # written back: see above
-                    if st.checkbox("tape.watch", key=wkey,
-                                   help="Constants are tracked only if the tape watches "
-                                        "them; Variables always are."):
-                        watch.append(name)
-                        if name in unwatched:
-                            unwatched.remove(name)
-                    elif name not in unwatched:
-                        unwatched.append(name)
+        for name, inp in prog.inputs.items():
+            key, dkey = f"in:{name}", f"indefault:{name}"
+            # a new input, or the text changed its default: the box starts from the text
+            new = ss.get(dkey) != inp.default or key not in ss
+            ss[dkey] = inp.default
+            # written back on every run: a widget that comes back after a run that did not
+            # draw it (another program, then a sidebar change) otherwise ignores the state
+            # it had and starts at its own default, min_value (-1e9)
+            ss[key] = inp.default if new else ss[key]
+            inputs[name] = st.number_input(
+                f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
+                key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
+                on_change=on_value_change, args=(name,))
+            st.segmented_control(
+                "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
+                on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),
+                format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
+                label_visibility="collapsed", required=True)
+            if inp.kind == "constant":
+                wkey = f"watch:{name}"
+                ss[wkey] = ss.get(wkey, name not in unwatched)    # written back: see above
+                if st.checkbox("tape.watch", key=wkey,
+                               help="Constants are tracked only if the tape watches "
+                                    "them; Variables always are."):
+                    watch.append(name)
+                    if name in unwatched:
+                        unwatched.remove(name)
+                elif name not in unwatched:
+                    unwatched.append(name)
     if prog.functions:
         st.markdown("**Gradient of each function**")
     for name, fn in prog.functions.items():
