@@ -580,7 +580,6 @@ def _layout(trace, g, pos, values, s, names, speed, height, title, y_range) -> d
     """The figure's layout as a plain dict: size (``height`` in px, known), axes, controls,
     function boxes, title."""
     xs = [p[0] for p in pos.values()] or [0]
-    ys = [p[1] for p in pos.values()] or [0]
     ms = int(900 / max(speed, 0.1))
     play = dict(frame=dict(duration=ms, redraw=False), fromcurrent=True, mode="immediate",
                 transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
