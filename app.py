@@ -12,16 +12,15 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import ui
 import server_tuning
+import ui
 from graphviz_core import state as url_state
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
 
 # A share link with presentation=1 opens straight into the lecture-hall view.
-_URL_PRESENTS = st.query_params.get("presentation", "") in ("1", "true", "yes", "on")
 st.set_page_config(page_title="Computational Graph Explorer", page_icon="🔁", layout="wide",
-                   initial_sidebar_state="collapsed" if _URL_PRESENTS else "auto")
+                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
 PRESETS = {p.key: p for p in gc.PRESETS}
 DEFAULT = "foo3"

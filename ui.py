@@ -12,6 +12,8 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+import graphviz_core as gc
+
 EXPLORER = "app.py"
 # (page, title, one line for the Explorer's list of lessons)
 LESSONS = [
@@ -60,6 +62,18 @@ def sidebar() -> None:
         for path, title, _ in LESSONS:
             st.page_link(path, label=title)
         st.divider()
+
+
+def lesson_sidebar(key: str) -> bool:
+    """A lesson's sidebar: the list of pages and the presentation switch, which follows the
+    Explorer's and the other lessons' choice. Returns whether the page presents."""
+    sidebar()
+    with st.sidebar:
+        presentation = st.toggle("Presentation mode (large type)", key=key, value=presenting())
+    st.session_state["presentation_on"] = presentation     # shared with the other pages
+    if presentation:
+        st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+    return presentation
 
 
 def table(data, presentation: bool, **dataframe_args) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import graphviz_core as gc
-import ui
 import server_tuning
+import ui
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -21,13 +20,7 @@ def chain_rule(n, x, dtype, animate, presentation):
     return lessons.chain_rule(n, x, dtype, animate, presentation)
 
 
-ui.sidebar()
-with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="chain_presentation",
-                             value=ui.presenting())
-st.session_state["presentation_on"] = presentation     # shared with the other pages
-if presentation:
-    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+presentation = ui.lesson_sidebar("chain_presentation")
 
 st.title("The chain rule, one call at a time")
 st.caption("Seeds 001 and 003. foo(x) = x² is called n times in a row. In the backward pass "

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-import graphviz_core as gc
-import ui
 import server_tuning
+import ui
 from graphviz_core import lessons, preset
 from graphviz_core.report import fmt
 
@@ -31,13 +30,7 @@ def bad_step_at(x, presentation):
     return lessons.bad_step_at(x, presentation)
 
 
-ui.sidebar()
-with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="st_presentation",
-                             value=ui.presenting())
-st.session_state["presentation_on"] = presentation     # shared with the other pages
-if presentation:
-    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+presentation = ui.lesson_sidebar("st_presentation")
 
 st.title("Straight-through estimators")
 st.caption("Seed 000. TensorFlow differentiates ordinary steps perfectly. A step that picks "

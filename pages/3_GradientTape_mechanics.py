@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import ui
 import server_tuning
+import ui
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -30,13 +30,7 @@ def fd_figure(w1, w2, eps, wrt, presentation):
                                             presentation)
 
 
-ui.sidebar()
-with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="tape_presentation",
-                             value=ui.presenting())
-st.session_state["presentation_on"] = presentation     # shared with the other pages
-if presentation:
-    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+presentation = ui.lesson_sidebar("tape_presentation")
 
 st.title("GradientTape mechanics")
 st.caption("Seed 002. One small function, f(w1, w2) = 3·w1² + 2·w1·w2, and the rules of "

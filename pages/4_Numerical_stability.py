@@ -4,9 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import graphviz_core as gc
-import ui
 import server_tuning
+import ui
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -31,13 +30,7 @@ def where_trap(x, dtype, presentation):
     return lessons.where_trap(x, dtype, presentation)
 
 
-ui.sidebar()
-with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="stab_presentation",
-                             value=ui.presenting())
-st.session_state["presentation_on"] = presentation     # shared with the other pages
-if presentation:
-    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+presentation = ui.lesson_sidebar("stab_presentation")
 
 st.title("Numerical stability: softplus")
 st.caption("Seeds 001 and 002. softplus(x) = log(1 + exp(x)) is a smooth ReLU. Written "

@@ -16,8 +16,8 @@ from __future__ import annotations
 import streamlit as st
 
 import graphviz_core as gc
-import ui
 import server_tuning
+import ui
 from graphviz_core.report import fmt
 
 server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
@@ -109,13 +109,7 @@ for r in ss["tl_runs"]:
     if r["status"] == "running":         # the script was interrupted while this run trained
         r["status"] = "stopped"
 
-ui.sidebar()
-with st.sidebar:
-    presentation = st.toggle("Presentation mode (large type)", key="tl_presentation",
-                             value=ui.presenting())
-st.session_state["presentation_on"] = presentation     # shared with the other pages
-if presentation:
-    st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
+presentation = ui.lesson_sidebar("tl_presentation")
 
 st.title("Sign training lab")
 st.caption("Seed 003. Train x so that sign(x) = 1, starting from x = −1: "
