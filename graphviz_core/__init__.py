@@ -40,3 +40,11 @@ from .training import (OPTIMIZERS, SURROGATES, StepRecord, Surrogate,  # noqa: E
 __all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure",
             "training_spec", "step_rows",
             "OPTIMIZERS", "SURROGATES", "Surrogate", "sign_program"]
+
+# Stage two: the op registry, the interpreter, rule checks (issue 14)
+from .checks import RuleCheck, rule_checks  # noqa: E402
+from .ops import OPS, OpSpec, ShapeError  # noqa: E402
+from .tracer import Forward, GraphRecorder, Settings, forward, resolve  # noqa: E402
+
+__all__ += ["rule_checks", "RuleCheck", "OPS", "OpSpec", "ShapeError", "forward", "Forward",
+            "GraphRecorder", "Settings", "resolve"]

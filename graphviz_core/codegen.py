@@ -6,50 +6,73 @@ gradients, one ``name value`` line each, so it can be checked against the app.
 """
 from __future__ import annotations
 
-from .language import Call, Compare, Cond, Logic, NoGrad, Num, Op, Program, Ref
+from .expr import Call, Compare, Cond, Fold, Logic, NoGrad, Num, Op, Ref
+from .language import Program
+from .ops import OPS
 from .tracer import resolve
 
 __all__ = ["to_tensorflow"]
 
-_TF = {
-    "exp": "tf.exp", "log": "tf.math.log", "log1p": "tf.math.log1p", "sqrt": "tf.sqrt",
-    "square": "tf.square", "abs": "tf.abs", "sign": "tf.sign", "relu": "tf.nn.relu",
-    "sigmoid": "tf.math.sigmoid", "tanh": "tf.tanh", "softplus": "tf.math.softplus",
-    "sin": "tf.sin", "cos": "tf.cos", "where": "tf.where", "maximum": "tf.maximum",
-    "minimum": "tf.minimum", "stop_gradient": "tf.stop_gradient", "l2_loss": "tf.nn.l2_loss",
-}
-_BIN = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-_LOGIC = {"and": "tf.logical_and", "or": "tf.logical_or"}
+
+class _Source(Fold):
+    """Python/TensorFlow source for an expression, spelled from the op registry."""
+
+    def leaf(self, e):
+        if isinstance(e, Num):
+            value = e.value if isinstance(e.value, float) else _lists(e.value)
+            return f"tf.constant({value!r}, DTYPE)"
+        if isinstance(e, Ref):
+            return e.name
+        if isinstance(e, NoGrad):
+            return "None"
+        raise TypeError(f"unexpected expression {e!r}")
+
+    def node(self, e, args):
+        if isinstance(e, Op):
+            spec = OPS[e.op]
+            kw = e.keywords
+            if e.op == "getitem":
+                return f"{args[0]}[{_index(kw['index'])}]"
+            if spec.operator and len(args) == 2:
+                return f"({args[0]} {spec.operator} {args[1]})"
+            if spec.operator:
+                return f"({spec.operator}{args[0]})"
+            parts = [f"[{', '.join(args)}]"] if spec.variadic else list(args)
+            parts += [repr(list(kw[p])) for p in spec.static]
+            parts += [f"{k}={v!r}" for k, v in e.kw if k not in spec.static]
+            return f"{spec.spellings[0]}({', '.join(parts)})"
+        if isinstance(e, Call):
+            return f"{e.func}({', '.join(args)})"
+        if isinstance(e, Cond):
+            return f"({args[1]} if bool({args[0]}) else {args[2]})"
+        if isinstance(e, Compare):
+            return f"({args[0]} {e.op} {args[1]})"
+        if isinstance(e, Logic):
+            out = args[0]
+            if e.op == "not":
+                return f"tf.logical_not({out})"
+            for a in args[1:]:
+                out = f"tf.logical_{e.op}({out}, {a})"
+            return out
+        raise TypeError(f"unexpected expression {e!r}")
 
 
-def _py(e) -> str:
-    """Python/TensorFlow source for an expression node."""
-    if isinstance(e, Num):
-        return f"tf.constant({e.value!r}, DTYPE)"
-    if isinstance(e, Ref):
-        return e.name
-    if isinstance(e, Op):
-        if e.op in _BIN:
-            return f"({_py(e.args[0])} {_BIN[e.op]} {_py(e.args[1])})"
-        if e.op == "neg":
-            return f"(-{_py(e.args[0])})"
-        return f"{_TF[e.op]}({', '.join(_py(a) for a in e.args)})"
-    if isinstance(e, Call):
-        return f"{e.func}({', '.join(_py(a) for a in e.args)})"
-    if isinstance(e, Cond):
-        return f"({_py(e.then)} if bool({_py(e.test)}) else {_py(e.other)})"
-    if isinstance(e, Compare):
-        return f"({_py(e.left)} {e.op} {_py(e.right)})"
-    if isinstance(e, Logic):
-        if e.op == "not":
-            return f"tf.logical_not({_py(e.args[0])})"
-        out = _py(e.args[0])
-        for a in e.args[1:]:
-            out = f"{_LOGIC[e.op]}({out}, {_py(a)})"
-        return out
-    if isinstance(e, NoGrad):
-        return "None"
-    raise TypeError(f"unexpected expression {e!r}")
+def _lists(v):
+    return [_lists(x) for x in v] if isinstance(v, tuple) else v
+
+
+def _index(index) -> str:
+    parts = []
+    for item in index:
+        if isinstance(item, int):
+            parts.append(str(item))
+        else:
+            start, stop, step = ("" if v is None else str(v) for v in item)
+            parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+    return ", ".join(parts)
+
+
+_py = _Source()
 
 
 def to_tensorflow(prog: Program, inputs=None, modes=None, targets=None, watch=None,
@@ -82,7 +105,9 @@ def to_tensorflow(prog: Program, inputs=None, modes=None, targets=None, watch=No
             out += [f"def {name}({params}):{note}", f"    return {_py(fn.body)}", "", ""]
     for name, inp in prog.inputs.items():
         kind = "tf.Variable" if inp.kind == "variable" else "tf.constant"
-        out.append(f"{name} = {kind}({s.inputs[name]!r}, dtype=DTYPE)")
+        value = s.inputs[name]
+        value = value if isinstance(value, float) else value.tolist()
+        out.append(f"{name} = {kind}({value!r}, dtype=DTYPE)")
     out += ["", "with tf.GradientTape() as tape:"]
     for w in s.watch:
         out.append(f"    tape.watch({w})")
@@ -95,7 +120,7 @@ def to_tensorflow(prog: Program, inputs=None, modes=None, targets=None, watch=No
             f"_names = {list(prog.inputs)!r}",
             f"_grads = tape.gradient([{', '.join(s.targets)}], [{sources}])",
             "for _name in _names + " + repr(prog.assignments) + ":",
-            "    print(_name, float(tf.convert_to_tensor(globals()[_name]).numpy()))",
+            "    print(_name, tf.convert_to_tensor(globals()[_name]).numpy().tolist())",
             "for _name, _g in zip(_names, _grads):",
-            "    print('d/d' + _name, None if _g is None else float(_g.numpy()))", ""]
+            "    print('d/d' + _name, None if _g is None else _g.numpy().tolist())", ""]
     return "\n".join(out)

@@ -7,7 +7,6 @@ with a note instead of failing.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from .codegen import to_tensorflow
@@ -15,6 +14,7 @@ from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
 from .report import event_rows, fmt, gradient_rows, value_notes
 from .tracer import Trace, trace
+from .values import nonfinite, same
 
 __all__ = ["explore", "Exploration", "fit_settings"]
 
@@ -123,11 +123,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
 
 
 def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is b
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b or abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+    return same(a, b, rel=1e-6)
 
 
 def _rule_differences(custom: Trace, automatic: Trace) -> list[str]:
@@ -142,7 +138,7 @@ def _rule_differences(custom: Trace, automatic: Trace) -> list[str]:
                       f"{fmt(automatic.gradients[n])} with TensorFlow's automatic gradient"
                       for n in diff)
     auto = [automatic.gradients[n] for n in diff]
-    if all(a is not None and not math.isfinite(a) for a in auto):
+    if all(nonfinite(a) for a in auto):
         return [f"The custom rules give a number where TensorFlow's automatic gradient does "
                 f"not: {pairs}. This is what a numerically stable rule is for."]
     return [f"The custom rules change the result: {pairs}. Right for a surrogate gradient; "

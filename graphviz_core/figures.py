@@ -22,6 +22,7 @@ import re
 import plotly.graph_objects as go
 
 from .layout import layered_layout
+from .values import finite
 from .report import first_nonfinite, fmt, real_inputs, rule_mismatch
 
 __all__ = ["backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "substitute",
@@ -56,7 +57,7 @@ def _num(v, digits: int = 5) -> str:
 
 
 def _finite(v) -> bool:
-    return v is not None and math.isfinite(v)
+    return finite(v)
 
 
 def substitute(text: str, env: dict, digits: int = 5) -> str:

@@ -26,11 +26,17 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from . import shapes
+from .expr import Call, Compare, Cond, Logic, NoGrad, Num, Op, Ref, walk
+from .ops import OPS
+
 __all__ = [
     "ProgramError", "Program", "Function", "Input", "parse", "BUILTINS", "LIMITS",
     "set_input_kind",
     "set_input_value",
-    "Num", "Ref", "Op", "Call", "Cond", "Compare", "Logic", "NoGrad",
+    "Num", "Ref", "Op", "Call", "Cond", "Compare", "Logic", "NoGrad", "walk",
 ]
 
 LIMITS = {
@@ -40,22 +46,19 @@ LIMITS = {
     "depth": 40,
     "literal": 1e9,
     "steps": 5000,
+    "elements": 256,          # elements in one value (a tensor literal, an input, any node)
+    "trace_elements": 20000,  # elements of all values of a trace, functions expanded
+    "rank": 2,
 }
 
-# name -> number of arguments. The TensorFlow function behind each lives in the tracer.
-BUILTINS = {
-    "exp": 1, "log": 1, "log1p": 1, "sqrt": 1, "square": 1, "abs": 1, "sign": 1,
-    "relu": 1, "sigmoid": 1, "tanh": 1, "softplus": 1, "sin": 1, "cos": 1,
-    "where": 3, "maximum": 2, "minimum": 2, "stop_gradient": 1, "l2_loss": 1,
-}
-# parameter names shown in a wrong-arity hint ("call it as where(condition, a, b)")
-_BUILTIN_PARAMS = {n: ("x",) if k == 1 else ("a", "b") for n, k in BUILTINS.items()}
-_BUILTIN_PARAMS["where"] = ("condition", "a", "b")
+# Built-ins callable by name, with their number of arguments (the registry is the source).
+BUILTINS = {n: len(s.params) for n, s in OPS.items() if s.named}
 _INPUT_KINDS = {"Variable": "variable", "constant": "constant"}
 # built-ins, Python keywords, and names the exported TensorFlow script needs for itself
 _RESERVED = set(BUILTINS) | set(_INPUT_KINDS) | set(keyword.kwlist) | {
     "tf", "tape", "DTYPE", "print", "float", "globals", "zip", "bool", "None", "True", "False"}
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+           ast.MatMult: "matmul"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # ast.parse warns on odd literals ("1if"); the user gets our message, the server log stays clean.
@@ -79,70 +82,6 @@ class ProgramError(ValueError):
         self.hint = hint
         text = f"line {line}, column {column}: {message}"
         super().__init__(text + (f" ({hint})" if hint else ""))
-
-
-# ---------------------------------------------------------------------------- expressions
-# Small immutable nodes; ``text`` is the user's own spelling, for labels and hovers.
-
-@dataclass(frozen=True)
-class Num:
-    value: float
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Ref:
-    name: str
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Op:
-    """A built-in: ``add sub mul div pow neg`` or a name in :data:`BUILTINS`."""
-    op: str
-    args: tuple
-    text: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Call:
-    """A call of a user function."""
-    func: str
-    args: tuple
-    text: str = ""
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Cond:
-    """``then if test else other``: ``test`` is decided on the forward value."""
-    test: object
-    then: object
-    other: object
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str
-    left: object
-    right: object
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Logic:
-    """``and`` / ``or`` / ``not`` over comparisons."""
-    op: str
-    args: tuple
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class NoGrad:
-    """``None`` in a gradient rule: no gradient for that parameter."""
-    text: str = "None"
 
 
 # ---------------------------------------------------------------------------- program
@@ -172,8 +111,12 @@ class Function:
 class Input:
     name: str
     kind: str          # "variable" | "constant"
-    default: float
+    default: object    # float, or a nested tuple of floats for a tensor
     line: int
+
+    @property
+    def shape(self) -> tuple:
+        return np.shape(self.default)
 
 
 @dataclass
@@ -185,6 +128,8 @@ class Program:
     assignments: list = field(default_factory=list)
     expressions: dict = field(default_factory=dict)   # assignment name -> expression
     lines: dict = field(default_factory=dict)         # name -> line of its statement
+    shapes: dict = field(default_factory=dict)        # name -> shape at the inputs' defaults
+    form: str = "short"
 
     @property
     def default_target(self) -> str | None:
@@ -198,20 +143,6 @@ class Program:
             exprs.append(f.body)
             exprs.extend(r for r in (f.rule or ()) if r is not None)
         return any(isinstance(n, Cond) for e in exprs for n in walk(e))
-
-
-def walk(expr):
-    """Every node of an expression tree (iterative: trees are depth-limited anyway)."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, (Op, Call, Logic)):
-            stack.extend(node.args)
-        elif isinstance(node, Cond):
-            stack.extend((node.test, node.then, node.other))
-        elif isinstance(node, Compare):
-            stack.extend((node.left, node.right))
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -277,6 +208,7 @@ def parse(source: str) -> Program:
     if not prog.inputs and not prog.assignments:
         raise ProgramError("the program has no inputs and no values", 1, 1,
                            "add an input such as 'x = 2.0' and a value such as 'y = x**2'")
+    prog.shapes = shapes.infer(prog)
     return prog
 
 
@@ -424,40 +356,86 @@ def _check_nesting(text: str, lineno: int, offset: int) -> None:
 
 
 def _check_depth(tree, lineno: int, shift: int) -> None:
+    """Nesting the user wrote, at most ``LIMITS["depth"]``: the left operand of a binary
+    operator of the same kind (``a + b + c``, ``a * b / c``) is the same level, so a long
+    flat sum or product is one level deep; the node limit guards its size."""
     stack = [(tree, 1)]
+    count = 0
     while stack:
         node, d = stack.pop()
+        count += 1
+        if count > 4 * LIMITS["nodes"]:
+            raise ProgramError(f"the line would make more than {LIMITS['nodes']} graph "
+                               "nodes", lineno, shift + 1,
+                               "make the program smaller")
         if d > LIMITS["depth"]:
             raise ProgramError(
                 f"the expression is nested more than {LIMITS['depth']} deep", lineno,
                 shift + getattr(node, "col_offset", 0) + 1,
-                "split it into several lines (a long sum nests one level per term)")
-        stack.extend((c, d + 1) for c in ast.iter_child_nodes(node))
+                "split it into several lines")
+        for child in ast.iter_child_nodes(node):
+            flat = (isinstance(node, ast.BinOp) and child is node.left
+                    and isinstance(child, ast.BinOp) and _FLAT.get(type(child.op), 0)
+                    == _FLAT.get(type(node.op), -1))
+            stack.append((child, d if flat else d + 1))
+
+
+# operators that chain without nesting: a + b - c, a * b / c
+_FLAT = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2}
 
 
 def _as_input(tree, name: str, lineno: int, offset: int) -> Input | None:
-    """``x = 2.0``, ``x = -2``, ``w = Variable(5.0)``, ``c = constant(5.0)`` are inputs."""
+    """``x = 2.0``, ``x = -2``, ``x = [1.0, 2.0]``, ``w = Variable(5.0)``,
+    ``W = Variable([[1.0, 2.0]])``, ``c = constant(5.0)`` are inputs."""
     kind = "constant"
     node = tree
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
             and node.func.id in _INPUT_KINDS:
         kind = _INPUT_KINDS[node.func.id]
+        call = node.func.id
         if len(node.args) != 1 or node.keywords:
-            raise ProgramError(f"{node.func.id}(...) takes one number", lineno,
+            raise ProgramError(f"{call}(...) takes one number or list of numbers", lineno,
                                tree._gc_shift + node.col_offset + 1,
-                               f"for example {name} = {node.func.id}(2.0)")
+                               f"for example {name} = {call}(2.0) or {name} = {call}([1.0, 2.0])")
         node = node.args[0]
-        value = _number(node)
-        if value is None:
-            raise ProgramError(f"{tree.func.id}(...) takes a number, not an expression", lineno,
-                               tree._gc_shift + node.col_offset + 1,
-                               f"for example {name} = {tree.func.id}(2.0)")
-    else:
-        value = _number(node)
-        if value is None:
-            return None
-    _check_literal(value, lineno, tree._gc_shift + node.col_offset + 1)
-    return Input(name, kind, float(value), lineno)
+        if _number(node) is None and not isinstance(node, (ast.List, ast.Tuple)):
+            raise ProgramError(f"{call}(...) takes a number or a list of numbers, not an "
+                               "expression", lineno, tree._gc_shift + node.col_offset + 1,
+                               f"for example {name} = {call}(2.0)")
+    elif _number(node) is None and not isinstance(node, ast.List):
+        return None
+    value = _literal(node, lineno, tree._gc_shift)
+    return Input(name, kind, value, lineno)
+
+
+def _literal(node, lineno: int, shift: int):
+    """A number, or a rectangular nested list of numbers as nested tuples of floats."""
+    col = shift + node.col_offset + 1
+    value = _number(node)
+    if value is not None:
+        _check_literal(value, lineno, col)
+        return float(value)
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        raise ProgramError(f"{_describe(node)} cannot be part of a list literal", lineno, col,
+                           "a list holds numbers only; combine values with stack([a, b])")
+    if not node.elts:
+        raise ProgramError("an empty list has no values", lineno, col,
+                           "write at least one number, e.g. [1.0]")
+    items = tuple(_literal(e, lineno, shift) for e in node.elts)
+    shapes = {np.shape(i) for i in items}
+    if len(shapes) != 1:
+        lengths = ", ".join(str(len(i)) if isinstance(i, tuple) else "a number" for i in items)
+        raise ProgramError(f"the list is ragged: its rows hold {lengths}", lineno, col,
+                           "every row needs the same number of values")
+    shape = (len(items),) + shapes.pop()
+    if len(shape) > LIMITS["rank"]:
+        raise ProgramError(f"a value of rank {len(shape)} (shape {shape}); the limit is rank "
+                           f"{LIMITS['rank']}", lineno, col, "use a vector or a matrix")
+    n = int(np.prod(shape))
+    if n > LIMITS["elements"]:
+        raise ProgramError(f"the list has {n} numbers; the limit is {LIMITS['elements']} a "
+                           "value", lineno, col, "use a smaller tensor")
+    return items
 
 
 def _number(node) -> float | None:
@@ -490,10 +468,15 @@ class _Converter:
         self.defining = defining      # the function being defined (for the recursion message)
         self.shift = offset + (len(text) - len(text.lstrip()))
         self.src = text.strip()
+        self.raw = self.src.encode("utf-8")
+
+    def col(self, node) -> int:
+        """1-based column in characters (ast counts UTF-8 bytes)."""
+        offset = getattr(node, "col_offset", 0)
+        return self.shift + len(self.raw[:offset].decode("utf-8", "ignore")) + 1
 
     def err(self, node, message, hint=""):
-        col = self.shift + getattr(node, "col_offset", 0) + 1
-        return ProgramError(message, self.lineno, col, hint)
+        return ProgramError(message, self.lineno, self.col(node), hint)
 
     def seg(self, node) -> str:
         return ast.get_source_segment(self.src, node) or ""
@@ -504,8 +487,8 @@ class _Converter:
         if isinstance(node, ast.Constant):
             if type(node.value) in (int, float):
                 value = _number(node)
-                _check_literal(value, self.lineno, self.shift + node.col_offset + 1)
-                return Num(value, self.seg(node))
+                _check_literal(value, self.lineno, self.col(node))
+                return Num(value, self.seg(node), self.lineno, self.col(node))
             if node.value is None:
                 raise self.err(node, "None is only allowed as a whole gradient in a grad rule",
                                "write 'grad f(x, dy) = None'")
@@ -513,21 +496,24 @@ class _Converter:
             raise self.err(node, f"{kind} are not allowed", "only numbers and names")
         if isinstance(node, ast.Name):
             return self._name(node)
+        if isinstance(node, ast.List):
+            return Num(_literal(node, self.lineno, self.col(node) - 1 - node.col_offset),
+                       self.seg(node), self.lineno, self.col(node))
         if isinstance(node, ast.BinOp):
             op = _BINOPS.get(type(node.op))
             if op is None:
                 raise self.err(node, f"operator '{_op_text(node.op)}' is not supported",
-                               "use + - * / **")
+                               "use + - * / ** @")
             return Op(op, (self.expr(node.left), self.expr(node.right)), self.seg(node),
-                      self.lineno)
+                      self.lineno, self.col(node))
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.UAdd):
                 return self.expr(node.operand)
             if isinstance(node.op, ast.USub):
                 inner = self.expr(node.operand)
-                if isinstance(inner, Num):
-                    return Num(-inner.value, self.seg(node))
-                return Op("neg", (inner,), self.seg(node), self.lineno)
+                if isinstance(inner, Num) and not isinstance(inner.value, tuple):
+                    return Num(-inner.value, self.seg(node), self.lineno, self.col(node))
+                return Op("neg", (inner,), self.seg(node), self.lineno, self.col(node))
             raise self.err(node, f"operator '{_op_text(node.op)}' is not supported here",
                            "'not' is only allowed inside a condition")
         if isinstance(node, ast.IfExp):
@@ -535,11 +521,58 @@ class _Converter:
                         self.expr(node.orelse), self.seg(node))
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
         if isinstance(node, ast.Compare) or isinstance(node, ast.BoolOp):
             raise self.err(node, "a comparison only makes sense inside a condition",
                            "write 'a if x > 0 else b' or where(x > 0, a, b)")
         raise self.err(node, _describe(node) + " is not allowed",
-                       "use numbers, names, + - * / **, calls and 'a if cond else b'")
+                       "use numbers, lists of numbers, names, + - * / ** @, calls, "
+                       "x[i] and 'a if cond else b'")
+
+    def _subscript(self, node):
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index = []
+        for item in items:
+            if isinstance(item, ast.Slice):
+                parts = []
+                for part in (item.lower, item.upper, item.step):
+                    parts.append(None if part is None else self._int(part, "a slice bound"))
+                index.append(tuple(parts))
+            else:
+                index.append(self._int(item, "an index"))
+        return Op("getitem", (self.expr(node.value),), self.seg(node), self.lineno,
+                  self.col(node), (("index", tuple(index)),))
+
+    def _int(self, node, what: str) -> int:
+        v = _number(node)
+        if v is None or v != int(v) or abs(v) > LIMITS["elements"] * 4:
+            raise self.err(node, f"{what} must be a whole number such as 0, 1 or -1",
+                           "index with literal integers and slices: x[0], W[:, 1], x[1:3]")
+        return int(v)
+
+    def _static(self, node, name: str, spec):
+        """A literal keyword or static argument: axis ints, keepdims bools, shapes."""
+        if name == "keepdims":
+            if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+                return node.value
+            raise self.err(node, "keepdims must be True or False", "e.g. keepdims=True")
+        if name == "axis":
+            if isinstance(node, (ast.Tuple, ast.List)):
+                return tuple(self._int(e, "an axis") for e in node.elts)
+            if isinstance(node, ast.Constant) and node.value is None:
+                return None
+            return self._int(node, "an axis")
+        # a shape: [2, 3] or (2, 3)
+        if not isinstance(node, (ast.Tuple, ast.List)):
+            raise self.err(node, f"{spec.name}'s {name} must be a list of whole numbers",
+                           f"e.g. {spec.name}(x, [2, 3])")
+        dims = tuple(self._int(e, "a size") for e in node.elts)
+        if any(d < -1 or d == 0 for d in dims) or len(dims) > LIMITS["rank"]:
+            raise self.err(node, f"{spec.name}'s {name} {list(dims)} is not a shape of rank "
+                           f"at most {LIMITS['rank']} with positive sizes",
+                           f"e.g. {spec.name}(x, [2, 3])")
+        return dims
 
     def _boolean(self, node):
         if isinstance(node, ast.Compare):
@@ -593,10 +626,6 @@ class _Converter:
                            f"{_describe(node.func)}",
                            "define the function on a line of its own: f(x) = ...")
         name = node.func.id
-        if node.keywords:
-            raise self.err(node.keywords[0].value if node.keywords[0].arg is None
-                           else node, "keyword arguments are not supported",
-                           "pass arguments by position")
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.err(node, "'*' arguments are not supported",
                            "pass each argument by position")
@@ -604,29 +633,57 @@ class _Converter:
             raise self.err(node, f"'{name}' calls itself: recursion is not allowed",
                            "a function may call only functions defined above it")
         if name in BUILTINS:
-            arity = BUILTINS[name]
-        elif name in self.prog.functions:
-            arity = len(self.prog.functions[name].params)
-        elif name in _INPUT_KINDS:
+            return self._builtin(node, OPS[name])
+        if name in _INPUT_KINDS:
             raise self.err(node, f"{name}(...) can only be the whole right-hand side of an input",
                            f"for example w = {name}(2.0)")
-        else:
+        if name not in self.prog.functions:
             known = ", ".join(sorted(BUILTINS))
             raise self.err(node, f"unknown function '{name}'",
                            f"define it on an earlier line, or use a built-in: {known}")
-        if len(node.args) != arity:
-            params = (self.prog.functions[name].params if name in self.prog.functions
-                      else _BUILTIN_PARAMS[name])
-            raise self.err(node, f"{name} takes {arity} argument(s), got {len(node.args)}",
-                           f"call it as {name}({', '.join(params)})")
-        if name == "where":
-            args = (self.expr(node.args[0], boolean=True), self.expr(node.args[1]),
-                    self.expr(node.args[2]))
+        fn = self.prog.functions[name]
+        if node.keywords:
+            raise self.err(node.keywords[0].value, "keyword arguments are not supported "
+                           "for your own functions", "pass arguments by position")
+        if len(node.args) != len(fn.params):
+            raise self.err(node, f"{name} takes {len(fn.params)} argument(s), got "
+                           f"{len(node.args)}", f"call it as {name}({', '.join(fn.params)})")
+        return Call(name, tuple(self.expr(a) for a in node.args), self.seg(node), self.lineno,
+                    self.col(node))
+
+    def _builtin(self, node, spec):
+        name = spec.name
+        call_as = f"call it as {name}({', '.join(spec.params)}" + "".join(
+            f", {k}=..." for k in spec.keywords) + ")"
+        kw = {}
+        for k in node.keywords:
+            if k.arg is None or k.arg not in spec.keywords:
+                what = "'**' arguments" if k.arg is None else f"keyword '{k.arg}'"
+                allowed = (" takes " + " and ".join(f"{x}=" for x in spec.keywords)
+                           if spec.keywords else " takes no keywords")
+                raise self.err(node, f"{what} is not allowed here: {name}{allowed}", call_as)
+            kw[k.arg] = self._static(k.value, k.arg, spec)
+        args = list(node.args)
+        if spec.variadic:
+            if len(args) != 1 or not isinstance(args[0], (ast.List, ast.Tuple)) \
+                    or not args[0].elts:
+                raise self.err(node, f"{name} takes one list of values", f"e.g. {name}([a, b])")
+            args = list(args[0].elts)
         else:
-            args = tuple(self.expr(a) for a in node.args)
-        if name in BUILTINS:
-            return Op(name, args, self.seg(node), self.lineno)
-        return Call(name, args, self.seg(node), self.lineno)
+            if len(args) != len(spec.params):
+                raise self.err(node, f"{name} takes {len(spec.params)} argument(s), got "
+                               f"{len(args)}", call_as)
+            for param in spec.static:
+                i = spec.params.index(param)
+                kw[param] = self._static(args[i], param, spec)
+            args = [a for p, a in zip(spec.params, args) if p not in spec.static]
+        if name == "where":
+            values = (self.expr(args[0], boolean=True), self.expr(args[1]),
+                      self.expr(args[2]))
+        else:
+            values = tuple(self.expr(a) for a in args)
+        return Op(name, values, self.seg(node), self.lineno, self.col(node),
+                  tuple(sorted(kw.items())))
 
 
 def _op_text(op) -> str:

@@ -32,7 +32,7 @@ from .examples import preset
 from .figures import PALETTE, backward_figure
 from .language import Op, Program, parse, walk
 from .report import event_rows, explain_gradient, first_nonfinite, fmt, gradient_rows
-from .tracer import _Run, hessian, resolve, trace
+from .tracer import forward, hessian, resolve, trace
 
 __all__ = [
     # shared
@@ -155,18 +155,12 @@ def _evaluate(prog: Program, values: dict, modes=None, targets=None, dtype="floa
     raw = {n: tf.broadcast_to(t, shape) for n, t in raw.items()}
     sources = {n: tf.Variable(raw[n]) if prog.inputs[n].kind == "variable" else raw[n]
                for n in prog.inputs}
-    run = _Run(prog, s.modes, dt, record=False)
-    with tf.GradientTape() as tape:
-        for n in s.watch:
-            tape.watch(sources[n])
-        env = {n: tf.convert_to_tensor(v) for n, v in sources.items()}
-        for name in prog.assignments:
-            env[name] = run.plain(prog.expressions[name], env)
-        outs = [tf.broadcast_to(env[t], shape) for t in s.targets]
-    names = list(prog.inputs)
-    grads = tape.gradient(outs, [sources[n] for n in names])
+    run = forward(prog, s, sources=sources)
+    with run.tape:      # the broadcast is recorded too: a target that is a constant has a shape
+        outs = [tf.broadcast_to(run.values[t], shape) for t in s.targets]
+    grads = run.tape.gradient(outs, [sources[n] for n in prog.inputs])
     return ([o.numpy() for o in outs],
-            {n: None if d is None else d.numpy() for n, d in zip(names, grads)})
+            {n: None if d is None else d.numpy() for n, d in zip(prog.inputs, grads)})
 
 
 def _as_tensor(v, dt):

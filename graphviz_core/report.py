@@ -7,8 +7,10 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 
-from .language import Cond, Op, walk
+from .expr import Cond, Op, walk
+from .values import all_zero, any_zero, finite, has_nan, nonfinite
 
 __all__ = ["fmt", "event_rows", "gradient_rows", "explain_gradient", "first_nonfinite",
            "value_notes",
@@ -18,13 +20,29 @@ __all__ = ["fmt", "event_rows", "gradient_rows", "explain_gradient", "first_nonf
 def fmt(v, digits: int = 7) -> str:
     """A number as people read it: ``None``, ``NaN``, ``inf``, or up to 7 significant digits.
 
+    A tensor is written as a nested list when it has up to 6 elements, else as its shape
+    and range.
+
     >>> fmt(1024.0), fmt(None), fmt(float("nan")), fmt(0.09035331010818481)
     ('1024', 'None', 'NaN', '0.09035331')
+    >>> import numpy as np
+    >>> fmt(np.array([[1.0, 2.5], [3.0, 4.0]])), fmt(np.arange(12.0).reshape(3, 4))
+    ('[[1, 2.5], [3, 4]]', '(3, 4) tensor, 0 … 11')
     """
     if v is None:
         return "None"
     if isinstance(v, (tuple, list)):
         return ", ".join(fmt(x, digits) for x in v)
+    if isinstance(v, np.ndarray) and v.ndim:
+        if v.size <= 6:
+            return _nested(v.tolist(), digits)
+        finite_part = v[np.isfinite(v)]
+        span = (f"{fmt(float(finite_part.min()), 4)} … {fmt(float(finite_part.max()), 4)}"
+                if finite_part.size else "")
+        bad = "" if finite_part.size == v.size else (", with NaN" if np.isnan(v).any()
+                                                      else ", with inf")
+        return f"{tuple(v.shape)} tensor, {span}{bad}".replace(", ,", ",").rstrip(", ")
+    v = float(v)
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
@@ -32,6 +50,12 @@ def fmt(v, digits: int = 7) -> str:
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.{digits + 1}g}"
+
+
+def _nested(v, digits) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_nested(x, digits) for x in v) + "]"
+    return fmt(v, digits)
 
 
 def node_title(graph: nx.DiGraph, node: str) -> str:
@@ -58,15 +82,26 @@ def real_inputs(graph: nx.DiGraph, node: str, values) -> tuple:
 
 
 def rule_mismatch(event, rel: float = 1e-5) -> tuple:
-    """Argument positions where downstream ≠ upstream × local (a rule ignoring its upstream)."""
+    """Argument positions where downstream ≠ upstream · local (a rule ignoring its upstream).
+
+    For tensors, ``upstream · local`` contracts the upstream with the local Jacobian over the
+    output's axes (a vector-Jacobian product).
+    """
     bad = []
     for i, (loc, down) in enumerate(zip(event.local, event.downstream)):
         if loc is None or down is None or event.upstream is None:
             continue
-        want = event.upstream * loc
-        if any(math.isnan(v) or math.isinf(v) for v in (want, down)):
+        up = np.asarray(event.upstream, dtype=np.float64)
+        jac = np.asarray(loc, dtype=np.float64)
+        if jac.shape[:up.ndim] != up.shape:
             continue
-        if abs(down - want) > rel * max(1.0, abs(want)):
+        with np.errstate(all="ignore"):       # inf × 0: such events are skipped below
+            want = np.tensordot(up, jac, axes=up.ndim) if up.ndim else up * jac
+        down = np.asarray(down, dtype=np.float64)
+        if want.shape != down.shape or not (np.all(np.isfinite(want))
+                                            and np.all(np.isfinite(down))):
+            continue
+        if np.any(np.abs(down - want) > rel * np.maximum(1.0, np.abs(want))):
             bad.append(i)
     return tuple(bad)
 
@@ -90,15 +125,14 @@ def first_nonfinite(trace):
     g = trace.graph
     forward = None
     for node in nx.topological_sort(g):
-        v = g.nodes[node]["value"]
-        if v is not None and not math.isfinite(v):
+        if nonfinite(g.nodes[node]["value"]):
             forward = node
             break
     backward = None
     for i, e in enumerate(trace.events):
         ins = [e.upstream] if e.upstream is not None else []
         outs = [d for d in real_inputs(g, e.node, e.downstream) if d is not None]
-        if all(math.isfinite(v) for v in ins) and any(not math.isfinite(v) for v in outs):
+        if all(finite(v) for v in ins) and any(nonfinite(v) for v in outs):
             backward = i
             break
     return forward, backward
@@ -110,16 +144,17 @@ def _went_nonfinite(g, node) -> tuple[str, bool]:
     a = g.nodes[node]
     ins = [g.nodes[p]["value"] for p in a.get("inputs", ())]
     how, cause = f"became {fmt(a['value'])}", ""
-    if math.isnan(a["value"]):
+    if has_nan(a["value"]):
         pass
     elif a["kind"] == "call":       # which op inside the function did it is not known here
         # a function running its custom rule stays one node even when expanded
         cause = ("; switch it to TensorFlow automatic and turn on “Expand functions” to see "
                  "which of its ops did it" if a.get("mode") == "custom" else
                  "; “Expand functions” shows which of its ops did it")
-    elif a["op"] == "div" and len(ins) == 2 and ins[1] == 0.0:
+    elif a["op"] == "div" and len(ins) == 2 and any_zero(ins[1]):
         cause = ", a division by zero"
-    elif a["op"] == "log" and ins == [0.0] or a["op"] == "log1p" and ins == [-1.0]:
+    elif a["op"] == "log" and any_zero(ins[0]) or a["op"] == "log1p" and \
+            ins[0] is not None and np.any(np.asarray(ins[0]) == -1.0):
         cause = ", the log of 0"
     else:
         how = f"overflowed to {fmt(a['value'])}"
@@ -147,8 +182,8 @@ def value_notes(trace, prog) -> list[str]:
                      f"line such as x = 2.0 and use x in {target}.")
     fwd, _ = first_nonfinite(trace)
     bad = [t for t in trace.targets
-           if trace.values.get(t) is not None and not math.isfinite(trace.values[t])]
-    told = any(v is not None and not math.isfinite(v) for v in trace.gradients.values())
+           if nonfinite(trace.values.get(t))]
+    told = any(nonfinite(v) for v in trace.gradients.values())
     if fwd is not None and bad and not told:    # else each gradient's reason already says it
         why, overflowed = _went_nonfinite(trace.graph, fwd)
         if overflowed:
@@ -174,7 +209,7 @@ def explain_gradient(trace, prog, name: str) -> str:
         if cuts:
             return "; ".join(cuts)
         return f"TensorFlow found no path from the targets back to '{name}'"
-    if isinstance(value, float) and not math.isfinite(value):
+    if nonfinite(value):
         fwd, bwd = first_nonfinite(trace)
         parts = []
         if fwd is not None:
@@ -185,14 +220,14 @@ def explain_gradient(trace, prog, name: str) -> str:
             down, local = real_inputs(g, e.node, e.downstream), real_inputs(g, e.node, e.local)
             parts.append(f"the backward pass first produced {fmt(down)} at {e.name} "
                          f"(node {e.node}): upstream {fmt(e.upstream)} × local {fmt(local)}")
-            if math.isnan(value) and not any(d is not None and math.isnan(d) for d in down):
+            if has_nan(value) and not any(has_nan(d) for d in down):
                 parts.append("where such gradients add up, inf + (-inf) is NaN")
-        kind = "NaN" if math.isnan(value) else fmt(value)
+        kind = "NaN" if isinstance(value, float) and math.isnan(value) else fmt(value)
         return f"{kind}: " + ("; ".join(parts) if parts else
                               "a non-finite value reached this input")
-    if value == 0.0:
+    if all_zero(value):
         zeros = [e for e in trace.events if e.node in nx.descendants(g, src) | {src}
-                 and any(loc == 0.0 for loc in e.local if loc is not None)]
+                 and any(all_zero(loc) for loc in e.local if loc is not None)]
         if zeros:
             e = zeros[0]
             return (f"zero: the local derivative of {e.name} (node {e.node}) is 0 at this "

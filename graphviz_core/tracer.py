@@ -1,54 +1,44 @@
 """Run a :class:`Program` in real TensorFlow and record what its backward pass did.
 
-Every recorded node (a user-function call, or a built-in op outside function bodies) is run
-through ``tf.custom_gradient``. Its gradient function is TensorFlow's own:
+One interpreter, :func:`forward`, runs every program: the tracer, :func:`hessian`, training
+and the lessons call it. It evaluates the assignments with the registry's TensorFlow
+functions (:data:`graphviz_core.ops.OPS`) under a ``tf.GradientTape``; user functions in
+``custom`` mode go through ``tf.custom_gradient`` with the user's rule. A *recorder* plugs
+into it (autograd's tracer): :class:`GraphRecorder` makes the graph and the backward events
+that :func:`trace` returns; without one the run is plain TensorFlow.
 
-* a user function in ``custom`` mode: the user's rule, evaluated with TensorFlow ops;
-* anything in ``automatic`` mode: ``GradientTape.gradient`` of the node's own forward ops,
-  recorded on a tape private to the node.
+When recording, every node (a user-function call, or a built-in op outside function bodies)
+passes its output through an identity whose gradient returns the upstream unchanged, so
+TensorFlow's backward pass is exactly what it would be without the app. When TensorFlow
+calls that gradient, the node's own ops are rerun on a private tape to read off the local
+derivative (a Jacobian for tensors) and the downstream it sends to each input. Events are
+appended in the order TensorFlow runs the gradient functions. All state lives in the objects
+of one call: traces in several threads at once share nothing.
 
-So the numbers are TensorFlow's; the wrapper only notes, when TensorFlow calls it, the
-upstream it received, the local derivative (the same rule with upstream = 1) and the
-downstream it returned. Events are appended in the order TensorFlow runs the gradient
-functions. All state lives in one :class:`_Run` per call: traces in several threads at once
-do not share anything.
+Values: a float for rank 0, a ``numpy.ndarray`` for rank >= 1; None where TensorFlow gave
+no gradient.
 """
 from __future__ import annotations
 
-import gc
+import re
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 import tensorflow as tf
 
 from . import graph as g
-from .language import (Call, Compare, Cond, LIMITS, Logic, NoGrad, Num, Op, Program,
-                       ProgramError, Ref)
+from . import shapes as shape_pass
+from .expr import Call, Compare, Cond, Fold, Logic, NoGrad, Num, Op, Ref, Value
+from .language import LIMITS, Program, ProgramError
+from .ops import COMPARISONS, LOGIC, OPS
 
-# TensorFlow's import leaves ~350,000 objects that live as long as the process. Streamlit runs
-# a full garbage collection after every script run (and keras.backend.clear_session, which it
-# also calls, another): moved to the permanent generation they are no longer walked each time
-# (measured: ~240 ms -> ~15 ms a collection). Only the collector's bookkeeping changes.
-gc.freeze()
+__all__ = ["trace", "hessian", "forward", "Forward", "BackwardEvent", "Trace", "resolve",
+           "Settings", "GraphRecorder", "as_value", "input_sources", "JACOBIAN_LIMIT"]
 
-__all__ = ["trace", "hessian", "BackwardEvent", "Trace", "resolve", "Settings", "TF_OPS",
-           "OP_LABELS"]
-
-# ---------------------------------------------------------------------------- op registry
-# Every built-in is the TensorFlow function of the same meaning; nothing is differentiated by hand.
-TF_OPS = {
-    "add": tf.add, "sub": tf.subtract, "mul": tf.multiply, "div": tf.math.truediv,
-    "pow": tf.pow, "neg": tf.negative,
-    "exp": tf.exp, "log": tf.math.log, "log1p": tf.math.log1p, "sqrt": tf.sqrt,
-    "square": tf.square, "abs": tf.abs, "sign": tf.sign, "relu": tf.nn.relu,
-    "sigmoid": tf.math.sigmoid, "tanh": tf.tanh, "softplus": tf.math.softplus,
-    "sin": tf.sin, "cos": tf.cos, "maximum": tf.maximum, "minimum": tf.minimum,
-    "stop_gradient": tf.stop_gradient, "l2_loss": tf.nn.l2_loss,
-}
-OP_LABELS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "**", "neg": "neg"}
-_CMP = {">": tf.greater, ">=": tf.greater_equal, "<": tf.less, "<=": tf.less_equal,
-        "==": tf.equal, "!=": tf.not_equal}
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}
+JACOBIAN_LIMIT = 4096
+"""A local Jacobian with more entries than this is not computed (``local`` is None)."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +48,21 @@ class BackwardEvent:
     name: str
     mode: str
     inputs: tuple
-    output: float
-    upstream: float
+    output: object
+    upstream: object
     local: tuple
     downstream: tuple
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Arguments of :func:`trace` after checking and defaults (see :func:`resolve`)."""
+    inputs: dict          # name -> float | ndarray
+    modes: dict
+    targets: tuple
+    watch: tuple
+    dtype: str
+    expand: bool = False
 
 
 @dataclass
@@ -75,36 +76,66 @@ class Trace:
     dtype: str = "float32"
     inputs: dict = field(default_factory=dict)     # the input values used
     watched: tuple = ()                            # constants the tape watched
+    program: Program | None = None
+    settings: Settings | None = None
+    error: str | None = None    # TensorFlow refused the backward pass (a rule's wrong shape)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Arguments of :func:`trace` after checking and defaults (see :func:`resolve`)."""
-    inputs: dict
-    modes: dict
-    targets: tuple
-    watch: tuple
-    dtype: str
+def as_value(t):
+    """A tensor as the trace keeps it: float for rank 0, ndarray otherwise, None for None.
+
+    >>> as_value(tf.constant(2.0)), as_value(tf.constant([1.0, 2.0])), as_value(None)
+    (2.0, array([1., 2.], dtype=float32), None)
+    """
+    if t is None:
+        return None
+    a = t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+    return float(a) if a.ndim == 0 else a
+
+
+def _input_value(name: str, v):
+    """A user's input value (number, nested list, array) checked: float or read-only array."""
+    try:
+        a = np.array(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"input '{name}' must be a number or a rectangular list of "
+                         "numbers") from None
+    if a.ndim > LIMITS["rank"]:
+        raise ValueError(f"input '{name}' has rank {a.ndim}; the limit is {LIMITS['rank']}")
+    if a.size > LIMITS["elements"]:
+        raise ValueError(f"input '{name}' has {a.size} elements; the limit is "
+                         f"{LIMITS['elements']}")
+    if a.size == 0 or not np.all(np.abs(a) <= LIMITS["literal"]):
+        raise ValueError(f"input '{name}' must hold numbers of size at most "
+                         f"{LIMITS['literal']:g}")
+    if a.ndim == 0:
+        return float(a)
+    a.setflags(write=False)
+    return a
 
 
 def resolve(prog: Program, inputs=None, modes=None, targets=None, watch=None,
-            dtype="float32") -> Settings:
-    """Check the arguments of :func:`trace` against the program and fill in defaults."""
-    if dtype not in _DTYPES:
+            dtype="float32", expand=False) -> Settings:
+    """Check the arguments of :func:`trace` against the program and fill in defaults.
+
+    An input may be given a new shape; the shapes of the program are then checked again.
+    """
+    if not isinstance(dtype, str) or dtype not in _DTYPES:
         raise ValueError(f"dtype must be 'float32' or 'float64', not {dtype!r}")
-    values = {n: i.default for n, i in prog.inputs.items()}
-    for name, v in (inputs or {}).items():
+    values = {n: _input_value(n, i.default) for n, i in prog.inputs.items()}
+    new_shapes = {}
+    for name, v in dict(inputs or {}).items():
         if name not in prog.inputs:
             raise ValueError(f"'{name}' is not an input of the program")
-        v = float(v)
-        if v != v or abs(v) > LIMITS["literal"]:
-            raise ValueError(f"input '{name}' must be a number of size at most "
-                             f"{LIMITS['literal']:g}")
-        values[name] = v
+        values[name] = _input_value(name, v)
+        if np.shape(values[name]) != prog.inputs[name].shape:
+            new_shapes[name] = np.shape(values[name])
+    if new_shapes:
+        shape_pass.infer(prog, new_shapes)
     chosen = {}
     for name, fn in prog.functions.items():
         chosen[name] = "custom" if fn.has_custom_gradient else "automatic"
-    for name, mode in (modes or {}).items():
+    for name, mode in dict(modes or {}).items():
         if name not in prog.functions:
             raise ValueError(f"'{name}' is not a function of the program")
         if mode not in ("automatic", "custom"):
@@ -119,231 +150,360 @@ def resolve(prog: Program, inputs=None, modes=None, targets=None, watch=None,
         targets = (prog.default_target,)
     if isinstance(targets, str):
         targets = (targets,)
-    targets = tuple(targets)
+    try:
+        targets = tuple(targets)
+    except TypeError:
+        raise ValueError("targets must be a list of names") from None
     if not targets:
         raise ValueError("choose at least one target")
     for t in targets:
-        if t not in prog.inputs and t not in prog.expressions:
-            raise ValueError(f"target '{t}' is not a name in the program")
+        if not isinstance(t, str) or (t not in prog.inputs and t not in prog.expressions):
+            raise ValueError(f"target {t!r} is not a name in the program")
     consts = [n for n, i in prog.inputs.items() if i.kind == "constant"]
     if watch is None:
         watch = consts
+    if isinstance(watch, str):
+        watch = (watch,)
     for w in watch:
         if w not in prog.inputs:
-            raise ValueError(f"'{w}' is not an input of the program")
+            raise ValueError(f"{w!r} is not an input of the program")
     return Settings(values, chosen, targets, tuple(w for w in consts if w in set(watch)),
-                    dtype)
+                    dtype, bool(expand))
 
 
-# ---------------------------------------------------------------------------- evaluation
+# ---------------------------------------------------------------------------- recorder
 
-def _f(t) -> float | None:
-    return None if t is None else float(t.numpy())
+class GraphRecorder:
+    """Builds the traced graph and the backward events while :func:`forward` runs.
 
-
-class _Run:
-    """One forward pass of a program: tensors, the graph it builds, the events it records.
-
-    ``record=False`` runs plain TensorFlow (used by :func:`hessian` and training): functions
-    in custom mode still go through ``tf.custom_gradient``, everything else is untouched.
+    ``expand``: calls of functions in automatic mode are drawn as the ops of their body
+    (grouped by call), instead of one node per call.
     """
 
-    def __init__(self, prog: Program, modes: dict, dtype, record: bool, expand=False):
-        self.prog, self.modes, self.dtype = prog, modes, dtype
-        self.record, self.expand = record, expand
+    def __init__(self, prog: Program, expand: bool = False):
+        self.prog, self.expand = prog, expand
         self.graph = g.new_graph()
         self.events: list[BackwardEvent] = []
         self._calls = 0
-        self._group_fn: dict[str, str] = {}     # expanded call id -> function name
+        self._group_fn: dict = {}
 
-    # -- top level: every op and call is a node --------------------------------
-    def program(self, tensors: dict) -> dict:
-        """Evaluate every assignment; return {name: (tensor, node)}."""
-        env = {}
-        for name, inp in self.prog.inputs.items():
-            node = g.add_node(self.graph, "input", "input", name, names=(name,), expr=name,
-                              line=inp.line, input_kind=inp.kind, value=_f(tensors[name]))
-            env[name] = (tensors[name], node)
-        for name in self.prog.assignments:
-            tensor, node = self.node(self.prog.expressions[name], env, None)
-            attrs = self.graph.nodes[node]
-            attrs["names"] = attrs["names"] + (name,)
-            if not attrs["line"]:
-                attrs["line"] = self.prog.lines[name]
-            env[name] = (tensor, node)
-        return env
+    def input(self, name, tensor):
+        inp = self.prog.inputs[name]
+        return g.add_node(self.graph, "input", "input", name, names=(name,), expr=name,
+                          line=inp.line, input_kind=inp.kind, value=as_value(tensor))
 
-    def node(self, expr, env, group):
-        """Evaluate ``expr`` making graph nodes; return (tensor, node id)."""
-        if isinstance(expr, Ref):
-            return env[expr.name]
-        if isinstance(expr, Num):
-            t = tf.constant(expr.value, self.dtype)
-            return t, g.add_node(self.graph, "literal", "literal", _num_label(expr.value),
-                                 expr=expr.text, group=group, value=expr.value)
-        if isinstance(expr, Cond):
-            branch = expr.then if self.test(expr.test, {k: v[0] for k, v in env.items()}) \
-                else expr.other
-            return self.node(branch, env, group)
-        if isinstance(expr, Op):
-            cond = None
-            args = expr.args
-            if expr.op == "where":
-                cond = self.test(args[0], {k: v[0] for k, v in env.items()}, tensor=True)
-                args = args[1:]
-            ins = [self.node(a, env, group) for a in args]
-            fn = _op_fn(expr.op, cond)
-            node = g.add_node(self.graph, "op", expr.op, OP_LABELS.get(expr.op, expr.op),
-                              inputs=[n for _, n in ins], expr=expr.text, line=expr.line,
-                              group=group, mode="automatic", function=self._group_fn.get(group))
-            out = self.apply(fn, [t for t, _ in ins], node, expr.op, "automatic")
-            self.graph.nodes[node]["value"] = _f(out)
-            return out, node
-        if isinstance(expr, Call):
-            fn = self.prog.functions[expr.func]
-            mode = self.modes[expr.func]
-            ins = [self.node(a, env, group) for a in expr.args]
-            if self.expand and mode == "automatic":
-                self._calls += 1
-                gid = f"{expr.func}#{self._calls}"
-                self._group_fn[gid] = expr.func
-                local = dict(zip(fn.params, ins))
-                return self.node(fn.body, local, gid)
-            node = g.add_node(self.graph, "call", expr.func, expr.func,
-                              inputs=[n for _, n in ins], expr=expr.text, line=expr.line,
-                              function=expr.func, group=group, mode=mode,
-                              rule=fn.rule_text if mode == "custom" else None)
-            out = self.call(fn, mode, [t for t, _ in ins], node)
-            self.graph.nodes[node]["value"] = _f(out)
-            return out, node
-        raise TypeError(f"unexpected expression {expr!r}")  # the parser allows nothing else
+    def literal(self, expr, group):
+        v = expr.value
+        label = f"{v:g}" if isinstance(v, float) else f"{np.shape(v)}"
+        return g.add_node(self.graph, "literal", "literal", label, expr=expr.text,
+                          group=group, line=expr.line,
+                          value=v if isinstance(v, float) else np.array(v))
 
-    # -- plain evaluation: function bodies, rules, conditions -------------------
+    def op(self, expr, inputs, group):
+        spec = OPS[expr.op]
+        label = expr.text if expr.op == "getitem" else spec.text
+        return g.add_node(self.graph, "op", expr.op, label, inputs=inputs, expr=expr.text,
+                          line=expr.line, group=group, mode="automatic",
+                          function=self._group_fn.get(group))
+
+    def call(self, expr, fn, mode, inputs, group):
+        return g.add_node(self.graph, "call", expr.func, expr.func, inputs=inputs,
+                          expr=expr.text, line=expr.line, function=expr.func, group=group,
+                          mode=mode, rule=fn.rule_text if mode == "custom" else None)
+
+    def group(self, func: str) -> str:
+        self._calls += 1
+        gid = f"{func}#{self._calls}"
+        self._group_fn[gid] = func
+        return gid
+
+    def value(self, node, tensor):
+        self.graph.nodes[node]["value"] = as_value(tensor)
+
+    def name(self, node, name, line):
+        attrs = self.graph.nodes[node]
+        attrs["names"] = attrs["names"] + (name,)
+        if not attrs["line"]:
+            attrs["line"] = line
+
+    def event(self, node, name, mode, args, out, upstream, local, down):
+        self.events.append(BackwardEvent(
+            node=node, name=name, mode=mode, inputs=tuple(as_value(a) for a in args),
+            output=as_value(out), upstream=as_value(upstream),
+            local=tuple(as_value(x) for x in local),
+            downstream=tuple(as_value(x) for x in down)))
+
+
+# ---------------------------------------------------------------------------- interpreter
+
+class _Context:
+    """What every interpreter of one run shares: program, modes, dtype, recorder."""
+
+    def __init__(self, prog, modes, dtype, recorder):
+        self.prog, self.modes, self.dtype, self.recorder = prog, modes, dtype, recorder
+
+
+class _Interpreter(Fold):
+    """Evaluates an expression to ``(tensor, node)``; ``node`` is None when not recording.
+
+    ``group`` is None at top level, an expanded call's id inside it; ``record`` is False for
+    function bodies, rules and conditions, which run as plain TensorFlow.
+    """
+
+    def __init__(self, ctx: _Context, env: dict, record: bool, group=None):
+        self.ctx, self.env, self.group = ctx, env, group
+        self.rec = ctx.recorder if record else None
+
     def plain(self, expr, env):
-        if isinstance(expr, Ref):
-            return env[expr.name]
-        if isinstance(expr, Num):
-            return tf.constant(expr.value, self.dtype)
-        if isinstance(expr, Cond):
-            return self.plain(expr.then if self.test(expr.test, env) else expr.other, env)
-        if isinstance(expr, Op):
-            if expr.op == "where":
-                cond = self.test(expr.args[0], env, tensor=True)
-                return tf.where(cond, self.plain(expr.args[1], env), self.plain(expr.args[2], env))
-            return TF_OPS[expr.op](*[self.plain(a, env) for a in expr.args])
-        if isinstance(expr, Call):
-            fn = self.prog.functions[expr.func]
-            return self.call(fn, self.modes[expr.func], [self.plain(a, env) for a in expr.args],
-                             None)
-        raise TypeError(f"unexpected expression {expr!r}")
+        """Evaluate ``expr`` without recording; ``env`` maps names to tensors."""
+        return _Interpreter(self.ctx, {k: (v, None) for k, v in env.items()}, False)(expr)[0]
 
-    def test(self, expr, env, tensor=False):
-        """A condition on forward values: a Python bool, or a bool tensor for where()."""
-        if isinstance(expr, Compare):
-            out = _CMP[expr.op](self.plain(expr.left, env), self.plain(expr.right, env))
+    def _plain_env(self):
+        return {k: v[0] for k, v in self.env.items()}
+
+    # -- the fold -------------------------------------------------------------------
+    def visit(self, node):
+        if isinstance(node, Cond):
+            return node.then if self.plain_test(node.test) else node.other
+        if self.rec is not None and isinstance(node, (Compare, Logic)):
+            # a condition is not part of the graph: it runs as plain TensorFlow
+            return Value((self.plain(node, self._plain_env()), None))
+        return None
+
+    def plain_test(self, test) -> bool:
+        return bool(self.plain(test, self._plain_env()))
+
+    def leaf(self, node):
+        if isinstance(node, Ref):
+            return self.env[node.name]
+        if isinstance(node, Num):
+            t = tf.constant(node.value, self.ctx.dtype)
+            lit = self.rec.literal(node, self.group) if self.rec is not None else None
+            return t, lit
+        raise TypeError(f"unexpected expression {node!r}")   # the parser allows nothing else
+
+    def node(self, node, args):
+        if isinstance(node, Compare):
+            return COMPARISONS[node.op](args[0][0], args[1][0]), None
+        if isinstance(node, Logic):
+            out = args[0][0]
+            if node.op == "not":
+                return LOGIC["not"](out), None
+            for a in args[1:]:
+                out = LOGIC[node.op](out, a[0])
+            return out, None
+        if isinstance(node, Op):
+            return self.op(node, args)
+        if isinstance(node, Call):
+            return self.call_node(node, args)
+        raise TypeError(f"unexpected expression {node!r}")
+
+    def op(self, node, args):
+        spec, kw = OPS[node.op], node.keywords
+        if node.op == "where":
+            cond, args = args[0][0], args[1:]
+            fn = lambda a, b: spec.fn(cond, a, b)      # noqa: E731 - the condition is no input
         else:
-            parts = [self.test(a, env, tensor=True) for a in expr.args]
-            if expr.op == "not":
-                out = tf.logical_not(parts[0])
-            else:
-                out = parts[0]
-                for p in parts[1:]:
-                    out = (tf.logical_and if expr.op == "and" else tf.logical_or)(out, p)
-        return out if tensor else bool(out)
+            fn = (lambda *xs: spec.fn(*xs, **kw)) if kw else spec.fn
+        tensors = [a[0] for a in args]
+        if self.rec is None:
+            return fn(*tensors), None
+        nid = self.rec.op(node, [a[1] for a in args], self.group)
+        out = _observe(self.rec, fn, tensors, nid, node.op, "automatic")
+        self.rec.value(nid, out)
+        return out, nid
 
-    # -- function calls and recorded ops -----------------------------------------
+    def call_node(self, node, args):
+        fn = self.ctx.prog.functions[node.func]
+        mode = self.ctx.modes[node.func]
+        tensors = [a[0] for a in args]
+        if self.rec is None:
+            return self.call(fn, mode, tensors, None), None
+        if self.rec.expand and mode == "automatic":
+            inner = _Interpreter(self.ctx, dict(zip(fn.params, args)), True,
+                                 self.rec.group(node.func))
+            return inner(fn.body)
+        nid = self.rec.call(node, fn, mode, [a[1] for a in args], self.group)
+        out = self.call(fn, mode, tensors, nid)
+        self.rec.value(nid, out)
+        return out, nid
+
+    # -- function calls -----------------------------------------------------------------
     def call(self, fn, mode, xs, node):
-        body = lambda *a: self.plain(fn.body, dict(zip(fn.params, a)))  # noqa: E731
         if mode == "custom":
             return self.custom(fn, xs, node)
-        if node is None or not self.record:
+        body = lambda *a: self.plain(fn.body, dict(zip(fn.params, a)))  # noqa: E731
+        if node is None:
             return body(*xs)
-        return self.apply(body, xs, node, fn.name, "automatic")
-
-    def apply(self, fn, xs, node, name, mode):
-        """Run ``fn`` as plain TensorFlow and observe the gradient that reaches its output.
-
-        The output passes through an identity whose gradient function returns the upstream
-        unchanged, so TensorFlow's backward pass is exactly what it would be without us
-        (same ops, same sums in the same order). When TensorFlow calls that identity's
-        gradient, we rerun ``fn`` on a private tape to read off the local derivative and
-        the downstream values this node sends to each input, and note the event.
-        """
-        out = fn(*xs)
-        if not self.record:
-            return out
-        run = self
-
-        @tf.custom_gradient
-        def observed(y, *args):
-            def grad(upstream):
-                with tf.GradientTape(persistent=True) as side:
-                    # copies: in x * x each place gets its own gradient, not the total
-                    copies = [tf.identity(a) for a in args]
-                    side.watch(copies)
-                    again = fn(*copies)
-                down = side.gradient(again, copies, output_gradients=upstream)
-                local = side.gradient(again, copies)
-                run.note(node, name, mode, args, again, upstream, local, down)
-                return [upstream] + [None] * len(args)
-            return tf.identity(y), grad
-        return observed(out, *xs)
+        return _observe(self.ctx.recorder, body, xs, node, fn.name, "automatic")
 
     def custom(self, fn, xs, node):
         """A function in custom mode: forward by its body, backward by the user's rule."""
-        run = self
+        run, rec = self, (self.ctx.recorder if node is not None else None)
 
         @tf.custom_gradient
         def custom(*args):
-            env = dict(zip(fn.params, args))
-            out = run.plain(fn.body, env)
+            out = run.plain(fn.body, dict(zip(fn.params, args)))
 
             def grad(upstream):
                 down = run.rule(fn, args, upstream)
-                if node is not None and run.record:
-                    local = run.rule(fn, args, tf.ones_like(upstream))
-                    run.note(node, fn.name, "custom", args, out, upstream, local, down)
+                if rec is not None:
+                    local = _rule_jacobian(run, fn, args, upstream)
+                    rec.event(node, fn.name, "custom", args, out, upstream, local, down)
                 return down if len(down) > 1 else down[0]
             return out, grad
         return custom(*xs)
 
-    def rule(self, fn, args, upstream):
+    def rule(self, fn, args, upstream) -> list:
         env = dict(zip(fn.rule_params, tuple(args) + (upstream,)))
-        out = []
-        for part in fn.rule:
-            if isinstance(part, NoGrad):
-                out.append(None)
-            else:
-                out.append(tf.convert_to_tensor(self.plain(part, env), self.dtype))
-        return out
-
-    def note(self, node, name, mode, args, out, upstream, local, down):
-        self.events.append(BackwardEvent(
-            node=node, name=name, mode=mode, inputs=tuple(_f(a) for a in args),
-            output=_f(out), upstream=_f(upstream), local=tuple(_f(x) for x in local),
-            downstream=tuple(_f(x) for x in down)))
+        return [None if isinstance(part, NoGrad) else
+                tf.convert_to_tensor(self.plain(part, env), self.ctx.dtype)
+                for part in fn.rule]
 
 
-def _op_fn(op, cond):
-    if op == "where":
-        return lambda a, b: tf.where(cond, a, b)
-    return TF_OPS[op]
+def _observe(rec, fn, xs, node, name, mode):
+    """Run ``fn`` as plain TensorFlow and observe the gradient that reaches its output.
+
+    The output passes through an identity whose gradient function returns the upstream
+    unchanged, so TensorFlow's backward pass is exactly what it would be without us (same
+    ops, same sums in the same order). When TensorFlow calls that identity's gradient, we
+    rerun ``fn`` on a private tape to read off the local derivative and the downstream
+    values this node sends to each input, and note the event.
+    """
+    out = fn(*xs)
+
+    @tf.custom_gradient
+    def observed(y, *args):
+        def grad(upstream):
+            with tf.GradientTape(persistent=True) as side:
+                # copies: in x * x each place gets its own gradient, not the total
+                copies = [tf.identity(a) for a in args]
+                side.watch(copies)
+                again = fn(*copies)
+            down = side.gradient(again, copies, output_gradients=upstream)
+            local = _jacobian(side, again, copies)
+            rec.event(node, name, mode, args, again, upstream, local, down)
+            return [upstream] + [None] * len(args)
+        return tf.identity(y), grad
+    return observed(out, *xs)
 
 
-def _num_label(v: float) -> str:
-    return f"{v:g}"
+def _basis(shape, dtype):
+    """One-hot tensors of ``shape``, one per element, in row-major order."""
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    eye = np.eye(n).reshape((n,) + tuple(shape))
+    return [tf.constant(e, dtype) for e in eye]
 
 
-def _make_inputs(prog: Program, s: Settings, dtype) -> dict:
-    """A tf.Variable or tf.constant per input: the sources of ``tape.gradient``."""
-    return {name: tf.Variable(s.inputs[name], dtype=dtype, name=name)
-            if inp.kind == "variable" else tf.constant(s.inputs[name], dtype)
+def _jacobian(side, out, xs) -> list:
+    """d out / d x for each x, shaped ``out.shape + x.shape`` (TensorFlow's own numbers).
+
+    For scalars this is the gradient itself. Otherwise one gradient per output element,
+    with a one-hot upstream (a row of the Jacobian each); None where too large or where
+    TensorFlow gives no gradient.
+    """
+    if out.shape.rank == 0 and all(x.shape.rank == 0 for x in xs):
+        return side.gradient(out, xs)
+    n_out = out.shape.num_elements()
+    wanted = [x for x in xs if n_out * x.shape.num_elements() <= JACOBIAN_LIMIT]
+    if not wanted:
+        return [None] * len(xs)
+    rows = [side.gradient(out, wanted, output_gradients=e)
+            for e in _basis(out.shape, out.dtype)]
+    result = {}
+    for i, x in enumerate(wanted):
+        parts = [r[i] for r in rows]
+        result[id(x)] = None if parts[0] is None else \
+            tf.reshape(tf.stack(parts), out.shape.concatenate(x.shape))
+    return [result.get(id(x)) for x in xs]
+
+
+def _rule_jacobian(run, fn, args, upstream) -> list:
+    """The rule evaluated with upstream = 1, or against each basis upstream for tensors:
+    ``output.shape + returned.shape`` (what the rule defines, right or wrong)."""
+    if upstream.shape.rank == 0:
+        return run.rule(fn, args, tf.ones_like(upstream))
+    n_out = upstream.shape.num_elements()
+    rows = [run.rule(fn, args, e) for e in _basis(upstream.shape, upstream.dtype)]
+    local = []
+    for i in range(len(fn.params)):
+        parts = [r[i] for r in rows]
+        if parts[0] is None or n_out * parts[0].shape.num_elements() > JACOBIAN_LIMIT \
+                or any(p.shape != parts[0].shape for p in parts):
+            local.append(None)
+        else:
+            local.append(tf.reshape(tf.stack(parts), upstream.shape.concatenate(parts[0].shape)))
+    return local
+
+
+# ---------------------------------------------------------------------------- forward
+
+@dataclass
+class Forward:
+    """One run of a program: its tensors, the inputs as TensorFlow saw them, the tape."""
+    program: Program
+    settings: Settings
+    values: dict          # name -> tensor, every input (as read) and assignment
+    sources: dict         # input -> tf.Variable | tf.Tensor: what gradients are taken for
+    tape: tf.GradientTape
+    nodes: dict = field(default_factory=dict)    # name -> graph node (when recorded)
+
+    @property
+    def outputs(self) -> list:
+        return [self.values[t] for t in self.settings.targets]
+
+    def gradients(self) -> dict:
+        """``{input: tensor | None}``: d(sum of targets)/d(input), as ``tape.gradient``."""
+        names = list(self.program.inputs)
+        grads = self.tape.gradient(self.outputs, [self.sources[n] for n in names])
+        return dict(zip(names, grads))
+
+
+def input_sources(prog: Program, settings: Settings) -> dict:
+    """A ``tf.Variable`` or ``tf.constant`` per input, as the program declares it."""
+    dt = _DTYPES[settings.dtype]
+    return {name: tf.Variable(settings.inputs[name], dtype=dt, name=name)
+            if inp.kind == "variable" else tf.constant(settings.inputs[name], dt)
             for name, inp in prog.inputs.items()}
 
 
-def _read(sources):
-    # A Variable is read once, on the tape, so that every op downstream sees a tensor.
-    return {n: tf.convert_to_tensor(v) for n, v in sources.items()}
+def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
+            persistent: bool = False) -> Forward:
+    """Run ``prog`` with ``settings`` under a new ``tf.GradientTape``.
+
+    The tape watches every ``tf.Variable`` among the sources and the constants in
+    ``settings.watch``. ``sources`` replaces the inputs (``{name: Variable | Tensor}``;
+    training passes its variables, a sweep its vectors); ``recorder`` (a
+    :class:`GraphRecorder`) records the graph and the backward events.
+
+    >>> from graphviz_core import parse
+    >>> p = parse("x = 3.0\\ny = x * x")
+    >>> f = forward(p, resolve(p))
+    >>> float(f.values["y"]), float(f.gradients()["x"])
+    (9.0, 6.0)
+    """
+    dt = _DTYPES[settings.dtype]
+    if sources is None:
+        sources = input_sources(prog, settings)
+    ctx = _Context(prog, settings.modes, dt, recorder)
+    env, nodes = {}, {}
+    with tf.GradientTape(persistent=persistent, watch_accessed_variables=False) as tape:
+        for name, src in sources.items():
+            if isinstance(src, tf.Variable) or name in settings.watch:
+                tape.watch(src)
+        for name in prog.inputs:
+            # a Variable is read once, on the tape, so that every op downstream sees a tensor
+            tensor = tf.convert_to_tensor(sources[name])
+            env[name] = (tensor, recorder.input(name, tensor) if recorder else None)
+        top = _Interpreter(ctx, env, recorder is not None)
+        for name in prog.assignments:
+            tensor, node = top(prog.expressions[name])
+            if recorder is not None:
+                recorder.name(node, name, prog.lines[name])
+            env[name] = (tensor, node)
+    values = {n: v[0] for n, v in env.items()}
+    nodes = {n: v[1] for n, v in env.items()}
+    return Forward(prog, settings, values, sources, tape, nodes)
 
 
 # ---------------------------------------------------------------------------- public API
@@ -357,39 +517,65 @@ def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtyp
     >>> t.gradients["x"], [e.upstream for e in t.events]
     (1024.0, [1.0, 32.0, 256.0])
     """
-    s = resolve(prog, inputs, modes, targets, watch, dtype)
-    dt = _DTYPES[s.dtype]
-    run = _Run(prog, s.modes, dt, record=True, expand=expand)
-    sources = _make_inputs(prog, s, dt)
-    with tf.GradientTape() as tape:
-        for name in s.watch:
-            tape.watch(sources[name])
-        env = run.program(_read(sources))
-        outs = [env[t][0] for t in s.targets]
-    names = list(prog.inputs)
-    grads = tape.gradient(outs, [sources[n] for n in names])
-    gradients = {n: _f(d) for n, d in zip(names, grads)}
-
-    graph = run.graph
-    values = {name: graph.nodes[node]["value"] for name, (_, node) in env.items()}
+    s = resolve(prog, inputs, modes, targets, watch, dtype, expand)
+    rec = GraphRecorder(prog, expand)
+    try:
+        run = forward(prog, s, rec)
+    except (tf.errors.InvalidArgumentError, ValueError) as e:
+        if isinstance(e, ProgramError):
+            raise
+        raise ProgramError(f"TensorFlow refused the forward pass: {_tf_words(e)}", 1, 1,
+                           "check the shapes of the inputs") from None
+    error = None
+    try:
+        raw = run.gradients()
+    except (tf.errors.InvalidArgumentError, ValueError) as e:
+        raw = {n: None for n in prog.inputs}
+        error = _backward_error(prog, rec, e)
+    gradients = {n: as_value(d) for n, d in raw.items()}
+    graph = rec.graph
+    values = {name: graph.nodes[node]["value"] for name, node in run.nodes.items()}
     for node, attrs in graph.nodes(data=True):
         if attrs["kind"] == "input":
             name = attrs["names"][0]
             attrs["watched"] = prog.inputs[name].kind == "variable" or name in s.watch
             attrs["gradient"] = gradients[name]
-    for i, ev in enumerate(run.events):
+    for i, ev in enumerate(rec.events):
         attrs = graph.nodes[ev.node]
         attrs["event"], attrs["gradient"] = i, ev.upstream
     for t in s.targets:
-        graph.nodes[env[t][1]]["target"] = True
-    return Trace(values, gradients, run.events, graph, s.targets, s.modes, s.dtype, s.inputs,
-                 s.watch)
+        graph.nodes[run.nodes[t]]["target"] = True
+    return Trace(values, gradients, rec.events, graph, s.targets, s.modes, s.dtype, s.inputs,
+                 s.watch, prog, s, error)
 
+
+def _tf_words(e) -> str:
+    """TensorFlow's own message without its internal function and op names."""
+    text = (getattr(e, "message", None) or str(e)).split("\n")[0]
+    text = re.sub(r"\{\{[^}]*\}\}\s*", "", text)
+    text = re.sub(r"\s*\[Op:[^\]]*\].*$", "", text)
+    return text.strip()[:300]
+
+
+def _backward_error(prog, rec, e) -> str:
+    """TensorFlow stopped the backward pass: say which custom rule (and shapes) caused it."""
+    for ev in rec.events:
+        if ev.mode != "custom":
+            continue
+        fn = prog.functions[ev.name]
+        for param, x, d in zip(fn.params, ev.inputs, ev.downstream):
+            if d is not None and np.shape(d) != np.shape(x):
+                return (f"the rule for {ev.name} (line {fn.rule_line}) returned shape "
+                        f"{np.shape(d)} for {param}, whose shape is {np.shape(x)}; TensorFlow "
+                        f"could not go on: {_tf_words(e)}")
+    return f"TensorFlow could not finish the backward pass: {_tf_words(e)}"
 
 
 def hessian(prog: Program, inputs=None, modes=None, targets=None, watch=None,
             dtype="float32") -> dict:
     """Second derivatives by nested tapes, as seed 002 does: ``{(a, b): d/db d(targets)/da}``.
+
+    Scalar inputs only (a tensor input's Hessian is a Jacobian of its gradient).
 
     >>> from graphviz_core import parse
     >>> h = hessian(parse("w1 = Variable(5.0)\\nw2 = Variable(3.0)\\nz = 3*w1**2 + 2*w1*w2"))
@@ -397,24 +583,23 @@ def hessian(prog: Program, inputs=None, modes=None, targets=None, watch=None,
     (6.0, 2.0, 2.0, None)
     """
     s = resolve(prog, inputs, modes, targets, watch, dtype)
-    dt = _DTYPES[s.dtype]
-    run = _Run(prog, s.modes, dt, record=False)
-    sources = _make_inputs(prog, s, dt)
+    big = [n for n, v in s.inputs.items() if np.ndim(v)]
+    if big:
+        raise ValueError(f"the Hessian table needs single-number inputs; {big[0]} has shape "
+                         f"{np.shape(s.inputs[big[0]])} (for tensors, take tape.jacobian "
+                         "of the gradient)")
+    sources = input_sources(prog, s)
     names = list(prog.inputs)
     srcs = [sources[n] for n in names]
     with tf.GradientTape(persistent=True) as outer:
         for name in s.watch:
             outer.watch(sources[name])
-        with tf.GradientTape() as inner:
-            for name in s.watch:
-                inner.watch(sources[name])
-            env = run.program(_read(sources))
-            outs = [env[t][0] for t in s.targets]
-        first = inner.gradient(outs, srcs)
+        first = forward(prog, s, sources=sources).gradients()
     result = {}
-    for a, ga in zip(names, first):
+    for a in names:
+        ga = first[a]
         second = outer.gradient(ga, srcs) if ga is not None else [None] * len(names)
         for b, gab in zip(names, second):
-            result[(a, b)] = _f(gab)
+            result[(a, b)] = as_value(gab)
     del outer
     return result

@@ -4,8 +4,8 @@ Seed 003 trains ``x`` so that ``sign(x) = 1`` and prints, every 10 steps, the lo
 gradient *before* the update and ``x`` *after* it. :func:`train` yields exactly those columns
 for every step of any program, computed by real TensorFlow:
 
-* the forward pass is the tracer's own evaluator (``_Run.plain``: user functions in custom
-  mode go through ``tf.custom_gradient`` with the user's rule), so there is one interpreter;
+* the forward pass is the tracer's own :func:`~graphviz_core.tracer.forward` (user functions
+  in custom mode go through ``tf.custom_gradient`` with the user's rule): one interpreter;
 * the gradient is ``tf.GradientTape.gradient`` of the target (the sum, for several targets);
 * the update is a Keras optimizer's ``apply_gradients`` (Keras 3 ships with TensorFlow 2.21).
 
@@ -47,7 +47,7 @@ from plotly.utils import PlotlyJSONEncoder
 
 from .figures import PALETTE
 from .language import LIMITS, Program, ProgramError, parse
-from .tracer import _DTYPES, _Run, resolve
+from .tracer import _DTYPES, forward, resolve
 
 __all__ = ["StepRecord", "Trainer", "train", "train_chunks", "OPTIMIZERS", "Surrogate",
            "SURROGATES", "sign_program", "training_figure", "training_spec", "step_rows",
@@ -188,7 +188,7 @@ class Trainer:
         # most, but Adagrad's accumulators start at 0.1 and Nadam's momentum product at 1.
         self._optimizer.build(self._variables)
         self._fresh = [(v, v.numpy()) for v in self._optimizer.variables]
-        self._run = _Run(prog, spec.modes, dt, record=False)
+        self._settings = resolve(prog, None, spec.modes, spec.targets, (), spec.dtype)
         self._names = list(prog.inputs) + list(prog.assignments)
         self._none_mask: tuple | None = None     # compiled path: which gradients are None
         self._fn = self._compile() if spec.compiled else None
@@ -277,13 +277,9 @@ class Trainer:
     def _step(self):
         """One step: (loss, gradients, values before, params after); gradients may hold None."""
         spec, prog = self._spec, self._spec.prog
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(self._variables)
-            env = {n: tf.convert_to_tensor(v) for n, v in self._sources.items()}
-            for name in prog.assignments:
-                env[name] = self._run.plain(prog.expressions[name], env)
-            outs = [env[t] for t in spec.targets]
-        grads = tape.gradient(outs if len(outs) > 1 else outs[0], self._variables)
+        run = forward(prog, self._settings, sources=self._sources)
+        env, outs = run.values, run.outputs
+        grads = run.tape.gradient(outs if len(outs) > 1 else outs[0], self._variables)
         loss = outs[0] if len(outs) == 1 else tf.add_n(outs)
         pairs = [(g, v) for g, v in zip(grads, self._variables) if g is not None]
         if pairs:

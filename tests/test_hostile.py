@@ -66,7 +66,7 @@ REJECTED = [
     ("deep-parens", "x = 1.0\ny = " + "(" * 200 + "x" + ")" * 200, "nested"),
     ("deep-brackets", "x = 1.0\ny = " + "[" * 100 + "x" + "]" * 100, "nested"),
     ("deep-calls", "x = 1.0\ny = " + "exp(" * 45 + "x" + ")" * 45, "nested"),
-    ("long-sum-in-limit", "x = 1.0\ny = " + "+".join(["x"] * 500), "nested"),
+    ("long-sum-in-limit", "x = 1.0\ny = " + "+".join(["x"] * 500), "nodes"),   # a flat sum is one level deep (issue 14): the node limit stops it
     ("many-minuses-in-limit", "x = 1.0\ny = " + "-" * 1000 + "x", "nested"),
     ("many-nots", "x = 1.0\ny = x if " + "not " * 200 + "x > 0 else x", "nested"),
     ("chained-compare", "x = 1.0\ny = x if 0 < x < 2 else 0", "chained"),
@@ -166,11 +166,13 @@ def test_line_limit():
 
 def test_depth_limit():
     depth = LIMITS["depth"]
-    # a chain a + a + ... nests one level per term; find the longest accepted and one more
-    ok = "x = 1.0\ny = " + "+".join(["x"] * (depth - 1))
+    # nested calls nest one level each; find the longest accepted and one more
+    ok = "x = 1.0\ny = " + "exp(" * (depth - 2) + "x" + ")" * (depth - 2)
     gc.parse(ok)
     with pytest.raises(gc.ProgramError, match="nested"):
-        gc.parse("x = 1.0\ny = " + "+".join(["x"] * (depth + 1)))
+        gc.parse("x = 1.0\ny = " + "exp(" * (depth + 1) + "x" + ")" * (depth + 1))
+    # a flat sum is one level however long (issue 14): its size is the node limit's business
+    gc.parse("x = 1.0\ny = " + "+".join(["x"] * (depth + 1)))
     gc.parse("x = 1.0\ny = " + "(" * (depth - 1) + "x" + ")" * (depth - 1))
     with pytest.raises(gc.ProgramError, match="nested"):
         gc.parse("x = 1.0\ny = " + "(" * (depth + 1) + "x" + ")" * (depth + 1))

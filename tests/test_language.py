@@ -108,7 +108,6 @@ def test_each_kind_of_mistake_gets_a_hint(src, hint):
     "x = 1.0\ny = " + "-" * 100_000 + "x",
     "x = 1.0\ny = " + "+".join(["x"] * 50_000),
     "x = 1.0\ny = " + "-" * 1000 + "x",
-    "x = 1.0\ny = " + "+".join(["x"] * 60),
     "x = 1.0\ny = " + "exp(" * 60 + "x" + ")" * 60,
     "x = 1.0\n" * 61,
     "x = 1.0\ny = x\x00",

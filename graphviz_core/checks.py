@@ -1,0 +1,113 @@
+"""What is suspicious about the custom rules of a trace: :func:`rule_checks`.
+
+Three kinds, one :class:`RuleCheck` per (event, parameter) found:
+
+``chain``      downstream ≠ upstream · local: the rule is not linear in its upstream (it
+               forgot to multiply by ``dy``), so the chain rule is broken.
+``shape``      the rule returned a shape other than its parameter's: a broadcast input whose
+               rule forgot the ``reduce_sum`` over the broadcast axes (autograd's
+               ``unbroadcast``; TensorFlow's ``_MulGrad`` does the same with
+               ``broadcast_gradient_args``).
+``automatic``  the rule's downstream differs from TensorFlow's automatic gradient of the
+               function's body at the same inputs and upstream. A surrogate does this on
+               purpose; a typo does it by accident.
+
+The automatic reference is computed here, by TensorFlow: the body is run again on a tape at
+the event's inputs and differentiated with the event's upstream.
+
+>>> import graphviz_core as gc
+>>> src = "f(x) = x**2\\ngrad f(x, dy) = 2*x\\nx = 3.0\\ny = f(f(x))"
+>>> [(c.kind, c.function) for c in rule_checks(gc.trace(gc.parse(src)))]
+[('chain', 'f'), ('automatic', 'f')]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from .report import fmt, rule_mismatch
+from .tracer import _DTYPES, _Context, _Interpreter
+from .values import same, shape_of
+
+__all__ = ["RuleCheck", "rule_checks"]
+
+_REL = {"float32": 1e-5, "float64": 1e-10}
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    node: str           # the graph node of the call
+    function: str
+    param: str          # the parameter whose gradient is suspicious
+    kind: str           # "chain" | "shape" | "automatic"
+    message: str
+    line: int = 0       # the rule's line
+
+
+def rule_checks(trace) -> list[RuleCheck]:
+    """Suspicious custom rules in ``trace``, in the order of its backward events."""
+    prog = trace.program
+    out = []
+    for ev in trace.events:
+        if ev.mode != "custom":
+            continue
+        fn = prog.functions[ev.name]
+        where = f"the rule for {fn.name} (line {fn.rule_line})"
+        chain = set(rule_mismatch(ev, _REL.get(trace.dtype, 1e-5)))
+        auto = _automatic(trace, fn, ev)
+        for i, (param, x, down) in enumerate(zip(fn.params, ev.inputs, ev.downstream)):
+            def add(kind, message):
+                out.append(RuleCheck(ev.node, fn.name, param, kind, message, fn.rule_line))
+            if down is not None and shape_of(down) != shape_of(x):
+                add("shape", f"{where} returned shape {shape_of(down)} for {param}, whose "
+                    f"shape is {shape_of(x)}" + _unbroadcast_hint(shape_of(x), shape_of(down)))
+            if i in chain:
+                add("chain", f"{where} ignores {fn.upstream}: its downstream for {param} is "
+                    f"{fmt(down)} with upstream {fmt(ev.upstream)}, but upstream × local is "
+                    f"{fmt(_vjp(ev.upstream, ev.local[i]))}; multiply by {fn.upstream}")
+            if auto is not None and not same(down, auto[i], _REL.get(trace.dtype, 1e-5)):
+                add("automatic", f"{where} gives {fmt(down)} for {param}; TensorFlow's "
+                    f"automatic gradient of {fn.name} gives {fmt(auto[i])}")
+    return out
+
+
+def _vjp(upstream, local):
+    up = np.asarray(upstream, dtype=np.float64)
+    jac = np.asarray(local, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        out = np.tensordot(up, jac, axes=up.ndim) if up.ndim else up * jac
+    return float(out) if out.ndim == 0 else out
+
+
+def _unbroadcast_hint(want, got) -> str:
+    """``: sum over axis 0 ((2, 3) -> (3,))`` when ``got`` broadcasts onto ``want``."""
+    try:
+        if tuple(np.broadcast_shapes(want, got)) != tuple(got):
+            return ""
+    except ValueError:
+        return ""
+    lead = len(got) - len(want)
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(want) if d == 1 and got[lead + i] != 1]
+    if not axes:
+        return ""
+    words = "axis" if len(axes) == 1 else "axes"
+    return (f": it forgot to sum over the broadcast {words} "
+            f"{', '.join(map(str, axes))} ({got} -> {want}), e.g. "
+            f"reduce_sum(..., axis={axes[0] if len(axes) == 1 else tuple(axes)})")
+
+
+def _automatic(trace, fn, ev):
+    """TensorFlow's automatic downstream of ``fn`` at the event's inputs and upstream."""
+    if ev.upstream is None:
+        return None
+    dt = _DTYPES[trace.dtype]
+    xs = [tf.constant(x, dt) for x in ev.inputs]
+    ctx = _Context(trace.program, trace.modes, dt, None)
+    with tf.GradientTape() as tape:
+        tape.watch(xs)
+        y = _Interpreter(ctx, {p: (x, None) for p, x in zip(fn.params, xs)}, False)(fn.body)[0]
+    grads = tape.gradient(y, xs, output_gradients=tf.constant(ev.upstream, dt))
+    return [None if d is None else (float(d) if d.shape.rank == 0 else d.numpy())
+            for d in grads]

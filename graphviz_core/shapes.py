@@ -1,0 +1,118 @@
+"""The shape pass: every value's shape, from the inputs' shapes, before TensorFlow runs.
+
+It folds each expression with the registry's shape rules (:data:`graphviz_core.ops.OPS`),
+expanding user-function calls with their arguments' shapes, and turns a clash into a
+:class:`~graphviz_core.language.ProgramError` at the op's line and column, worded with the
+shapes that met. It also counts elements: at most ``LIMITS["elements"]`` in one value and
+``LIMITS["trace_elements"]`` over every value of the expanded graph.
+
+>>> from graphviz_core import parse
+>>> infer(parse("W = [[1.0, 2.0], [3.0, 4.0]]\\nb = [1.0, 2.0]\\ny = W @ W + b"), {})["y"]
+(2, 2)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .expr import Call, Compare, Cond, Fold, Logic, NoGrad, Num, Op, Ref
+from .ops import OPS, ShapeError, broadcast, size
+
+__all__ = ["infer"]
+
+
+def infer(prog, shapes: dict | None = None) -> dict:
+    """``{name: shape}`` for every input and assignment; ``shapes`` overrides input shapes.
+
+    Raises :class:`~graphviz_core.language.ProgramError` for a shape clash or a value over
+    the element limits.
+    """
+    from .language import LIMITS, ProgramError
+    env = {n: tuple(np.shape(i.default)) for n, i in prog.inputs.items()}
+    env.update({n: tuple(s) for n, s in (shapes or {}).items()})
+    pass_ = _Shapes(prog, LIMITS, ProgramError)
+    for name in prog.assignments:
+        pass_.env = env
+        env[name] = pass_(prog.expressions[name])
+    return env
+
+
+class _Shapes(Fold):
+    def __init__(self, prog, limits, error, env=None):
+        self.prog, self.limits, self.error = prog, limits, error
+        self.env = env or {}
+        self.total = 0
+        self.calls: dict = {}        # (function, argument shapes) -> (shape, elements)
+
+    def fail(self, node, message, hint=""):
+        return self.error(message, getattr(node, "line", 0) or 1, getattr(node, "col", 0) or 1,
+                          hint)
+
+    def count(self, node, shape):
+        n = size(shape)
+        if n > self.limits["elements"]:
+            raise self.fail(node, f"{node.text or 'this value'} would have shape {shape}, "
+                            f"{n} elements; the limit is {self.limits['elements']} a value",
+                            "use smaller tensors")
+        self.total += n
+        if self.total > self.limits["trace_elements"]:
+            raise self.fail(node, f"the program's values would hold more than "
+                            f"{self.limits['trace_elements']:,} numbers in all",
+                            "use smaller tensors or fewer operations")
+
+    def leaf(self, node):
+        if isinstance(node, Num):
+            shape = tuple(np.shape(node.value))
+            self.count(node, shape)
+            return shape
+        if isinstance(node, Ref):
+            return self.env[node.name]
+        if isinstance(node, NoGrad):
+            return None
+        raise TypeError(f"unexpected expression {node!r}")
+
+    def node(self, node, args):
+        if isinstance(node, Op):
+            spec = OPS[node.op]
+            try:
+                shape = tuple(spec.shape(args, node.keywords))
+            except ShapeError as e:
+                raise self.fail(node, f"{node.text or spec.name}: {e}",
+                                e.hint or f"check the shapes going into {spec.name}") from None
+            self.count(node, shape)
+            return shape
+        if isinstance(node, (Compare, Logic)):
+            try:
+                return broadcast(*args)
+            except ShapeError as e:
+                raise self.fail(node, f"{node.text}: {e}", e.hint) from None
+        if isinstance(node, Cond):
+            test, then, other = args
+            if test != ():
+                raise self.fail(node, f"the condition of '{node.text}' has shape {test}: "
+                                "a Python if/else decides on one number",
+                                "for a tensor, choose element by element with "
+                                "where(condition, a, b)")
+            if then != other:
+                raise self.fail(node, f"the two branches of '{node.text}' have different "
+                                f"shapes, {then} and {other}", "give both branches one shape")
+            return then
+        if isinstance(node, Call):
+            return self.call(node, tuple(args))
+        raise TypeError(f"unexpected expression {node!r}")
+
+    def call(self, node, args):
+        key = (node.func, args)
+        if key not in self.calls:
+            fn = self.prog.functions[node.func]
+            inner = _Shapes(self.prog, self.limits, self.error, dict(zip(fn.params, args)))
+            try:
+                shape = inner(fn.body)
+            except self.error as e:
+                shapes = ", ".join(str(a) for a in args)
+                raise self.error(f"in {node.func}, called on line {node.line} with shapes "
+                                 f"{shapes}: {e.message}", e.line, e.column, e.hint) from None
+            self.calls[key] = (shape, inner.total)
+        shape, elements = self.calls[key]
+        self.total += elements
+        self.count(node, shape)
+        return shape

@@ -1,0 +1,59 @@
+"""Questions about the values a trace holds: a float, a ``numpy.ndarray`` or None.
+
+One place, so that reports and figures ask "is it finite?" the same way of a number and
+of a tensor.
+
+>>> import numpy as np
+>>> finite(2.0), finite(np.array([1.0, np.inf])), finite(None)
+(True, False, False)
+>>> same(np.array([np.nan, 1.0]), np.array([np.nan, 1.0])), same(1.0, 1.0 + 1e-9, rel=1e-6)
+(True, True)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["finite", "nonfinite", "has_nan", "all_zero", "any_zero", "same", "shape_of",
+           "is_tensor"]
+
+
+def is_tensor(v) -> bool:
+    return isinstance(v, np.ndarray) and v.ndim > 0
+
+
+def shape_of(v) -> tuple | None:
+    return None if v is None else tuple(np.shape(v))
+
+
+def finite(v) -> bool:
+    """Not None, and every element finite."""
+    return v is not None and bool(np.all(np.isfinite(v)))
+
+
+def nonfinite(v) -> bool:
+    """Not None, and some element inf or NaN."""
+    return v is not None and not bool(np.all(np.isfinite(v)))
+
+
+def has_nan(v) -> bool:
+    return v is not None and bool(np.any(np.isnan(v)))
+
+
+def all_zero(v) -> bool:
+    return v is not None and bool(np.all(np.asarray(v) == 0))
+
+
+def any_zero(v) -> bool:
+    return v is not None and bool(np.any(np.asarray(v) == 0))
+
+
+def same(a, b, rel: float = 0.0) -> bool:
+    """Both None, or the same shape with equal elements (NaN equals NaN; ``rel`` tolerance)."""
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return False
+    if rel == 0:
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.allclose(a, b, rtol=rel, atol=0.0, equal_nan=True))
