@@ -77,6 +77,41 @@ def on_value_change(name: str) -> None:
         pass        # the program changed under the widget; the editor shows the error
 
 
+def tensor_grid(value) -> pd.DataFrame:
+    """A tensor input as a grid: a vector is one row, a matrix its rows."""
+    import numpy as np
+    a = np.atleast_2d(np.asarray(value, dtype=float))
+    return pd.DataFrame(a, columns=[str(j) for j in range(a.shape[1])])
+
+
+def on_tensor_change(name: str, key: str) -> None:
+    """A tensor's grid writes its numbers into the program's line, as a number box does."""
+    import numpy as np
+    ss = st.session_state
+    try:
+        inp = gc.parse(ss["program"]).inputs[name]
+        a = np.atleast_2d(np.array(inp.default, dtype=float))
+        for row, cols in (ss[key] or {}).get("edited_rows", {}).items():
+            for col, v in cols.items():
+                a[int(row), int(col)] = float(v)
+        ss["program"] = gc.set_input_value(ss["program"], name, a.reshape(inp.shape))
+    except (gc.ProgramError, ValueError, KeyError, IndexError, TypeError):
+        pass        # the program changed under the widget, or a cell was emptied
+
+
+def tensor_input(name: str, inp):
+    """A grid for a tensor input; its value is the program's (edits are written back)."""
+    kind = "Variable" if inp.kind == "variable" else "constant"
+    key = f"grid:{name}:{hash(inp.default)}"       # new text, new grid
+    st.data_editor(tensor_grid(inp.default), key=key, on_change=on_tensor_change,
+                   args=(name, key),
+                   hide_index=True, num_rows="fixed",
+                   column_config={c: st.column_config.NumberColumn(c, format="%g")
+                                  for c in tensor_grid(inp.default).columns})
+    st.caption(f"{name} ({kind}), shape {inp.shape}")
+    return inp.default
+
+
 def on_compare_change() -> None:
     """Side by side on: open the tab that shows it (else nothing in view changed)."""
     if st.session_state.get("compare"):
@@ -249,6 +284,8 @@ def controls():
         # constant/Variable switch ("tf.Vari", "Variabl")
         for name, inp in prog.inputs.items():
             key, dkey = f"in:{name}", f"indefault:{name}"
+            if inp.shape:
+                inputs[name] = tensor_input(name, inp)
             # a new input, or the text changed its default: the box starts from the text
             new = ss.get(dkey) != inp.default or key not in ss
             ss[dkey] = inp.default
@@ -256,10 +293,11 @@ def controls():
             # draw it (another program, then a sidebar change) otherwise ignores the state
             # it had and starts at its own default, min_value (-1e9)
             ss[key] = inp.default if new else ss[key]
-            inputs[name] = st.number_input(
-                f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
-                key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
-                on_change=on_value_change, args=(name,))
+            if not inp.shape:
+                inputs[name] = st.number_input(
+                    f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
+                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
+                    on_change=on_value_change, args=(name,))
             st.segmented_control(
                 "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
                 on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),

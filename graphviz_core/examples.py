@@ -98,7 +98,7 @@ z = f(w1, w2)
 _SOFTPLUS = """\
 # Seed 002: softplus written naively overflows: exp(100) is inf in float32
 softplus_v1(z) = log(exp(z) + 1)
-x = Variable(100.0)
+x = Variable([100.0])
 y = softplus_v1(x)
 """
 
@@ -106,7 +106,7 @@ _SOFTPLUS_CUSTOM = """\
 # Seed 002: a custom gradient for softplus; the gradient is fixed, the forward value is not
 softplus_v2(z) = log(exp(z) + 1)
 grad softplus_v2(z, grad) = grad / (1 + 1 / exp(z))
-x = Variable(100.0)
+x = Variable([100.0])
 y = softplus_v2(x)
 """
 
@@ -114,7 +114,7 @@ _SOFTPLUS_WHERE = """\
 # Seed 002: the tf.where trap: the forward value is right (1000), the gradient is NaN,
 # because the branch not taken still overflows in the backward pass (0 * inf)
 softplus_v2(z) = where(z > 30, z, log(exp(z) + 1))
-x = Variable(1000.0)
+x = Variable([1000.0])
 y = softplus_v2(x)
 """
 

@@ -738,14 +738,30 @@ def set_input_kind(source: str, name: str, kind: str, value: float | None = None
     code, sep, comment = line.partition("#")
     indent = code[: len(code) - len(code.lstrip())]
     call = "Variable" if kind == "variable" else "constant"
-    number = inp.default if value is None else float(value)
-    if not math.isfinite(number) or abs(number) > LIMITS["literal"]:
-        raise ValueError(f"{name} must be a number of size at most {LIMITS['literal']:g}")
-    new = f"{indent}{name} = {call}({number!r})"
+    number = _literal_text(name, inp.default if value is None else value)
+    new = f"{indent}{name} = {call}({number})"
     if sep:
         new += "  " + sep + comment
     lines[inp.line - 1] = new
     return "\n".join(lines)
+
+
+def _literal_text(name: str, value) -> str:
+    """``value`` (a number, nested list or array) as program text; ValueError if out of range.
+
+    >>> _literal_text("W", [[1, 2.5]]), _literal_text("x", 3)
+    ('[[1.0, 2.5]]', '3.0')
+    """
+    try:
+        a = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or a rectangular list of numbers") from None
+    if a.size == 0 or a.ndim > LIMITS["rank"] or a.size > LIMITS["elements"] or \
+            not np.all(np.abs(a) <= LIMITS["literal"]):
+        raise ValueError(f"{name} must be a number, or a list of at most "
+                         f"{LIMITS['elements']} numbers of rank at most {LIMITS['rank']}, each "
+                         f"of size at most {LIMITS['literal']:g}")
+    return repr(a.tolist()) if a.ndim else repr(float(a))
 
 
 _NUMBER = re.compile(r"(?:[-+]\s*)?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -765,10 +781,11 @@ def set_input_value(source: str, name: str, value: float) -> str:
     if name not in prog.inputs:
         raise ProgramError(f"'{name}' is not an input", 1, 1,
                            "only lines such as 'x = 2.0' hold an input's value")
-    number = float(value)
-    if not math.isfinite(number) or abs(number) > LIMITS["literal"]:
-        raise ValueError(f"{name} must be a number of size at most {LIMITS['literal']:g}")
     inp = prog.inputs[name]
+    if np.ndim(value) or inp.shape:         # a tensor: the line is written anew
+        return set_input_kind(source, name, inp.kind, value)
+    number = float(value)
+    _literal_text(name, number)
     lines = source.split("\n")
     code, sep, comment = lines[inp.line - 1].partition("#")
     left, eq, right = code.partition("=")

@@ -38,6 +38,10 @@ def default_state(program: str = "") -> dict:
             "speed": 1.0}
 
 
+def _is_tensor(v) -> bool:
+    return isinstance(v, (list, tuple)) or getattr(v, "ndim", 0) > 0
+
+
 def encode(state: dict) -> dict:
     """Query parameters for a state.
 
@@ -49,8 +53,9 @@ def encode(state: dict) -> dict:
     program = state.get("program") or ""
     packed = base64.urlsafe_b64encode(zlib.compress(program.encode("utf-8"), 9)).decode()
     q["p"] = _PROGRAM_PREFIX + packed.rstrip("=")
-    if state.get("inputs"):
-        q["in"] = ",".join(f"{k}:{float(v)!r}" for k, v in state["inputs"].items())
+    scalars = {k: v for k, v in (state.get("inputs") or {}).items() if not _is_tensor(v)}
+    if scalars:     # a tensor's values are in the program's text, which the page keeps current
+        q["in"] = ",".join(f"{k}:{float(v)!r}" for k, v in scalars.items())
     if state.get("modes"):
         q["modes"] = ",".join(f"{k}:{v}" for k, v in state["modes"].items())
     if state.get("targets"):

@@ -40,12 +40,14 @@ import time
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
 import plotly.graph_objects as go
 import tensorflow as tf
 from plotly.subplots import make_subplots
 from plotly.utils import PlotlyJSONEncoder
 
 from .figures import PALETTE
+from .report import fmt
 from .language import LIMITS, Program, ProgramError, parse
 from .tracer import _DTYPES, forward, resolve
 
@@ -191,6 +193,7 @@ class Trainer:
         self._settings = resolve(prog, None, spec.modes, spec.targets, (), spec.dtype)
         self._names = list(prog.inputs) + list(prog.assignments)
         self._none_mask: tuple | None = None     # compiled path: which gradients are None
+        self._shapes: list = []                  # compiled path: the shape of each part of a row
         self._fn = self._compile() if spec.compiled else None
         self._lock = threading.Lock()
         self._generation = 0
@@ -280,7 +283,9 @@ class Trainer:
         run = forward(prog, self._settings, sources=self._sources)
         env, outs = run.values, run.outputs
         grads = run.tape.gradient(outs if len(outs) > 1 else outs[0], self._variables)
-        loss = outs[0] if len(outs) == 1 else tf.add_n(outs)
+        # the loss is what is differentiated: the sum of every target's elements
+        loss = tf.add_n([tf.reduce_sum(o) for o in outs]) if len(outs) > 1 or \
+            outs[0].shape.rank else outs[0]
         pairs = [(g, v) for g, v in zip(grads, self._variables) if g is not None]
         if pairs:
             self._optimizer.apply_gradients(pairs)
@@ -294,8 +299,12 @@ class Trainer:
         def row():
             loss, grads, values, after = self._step()
             self._none_mask = tuple(g is None for g in grads)
-            grads = [tf.zeros([], dt) if g is None else tf.cast(g, dt) for g in grads]
-            return tf.stack([tf.cast(loss, dt)] + grads + after + values)
+            grads = [tf.zeros_like(v) if g is None else tf.cast(g, dt)
+                     for g, v in zip(grads, self._variables)]
+            parts = [tf.cast(loss, dt)] + grads + after + values
+            self._shapes = [tuple(p.shape) for p in parts]
+            # one flat row a step: tensors of any shape go through one TensorArray
+            return tf.concat([tf.reshape(p, [-1]) for p in parts], 0)
 
         def chunk(n):
             def body(i, rows):
@@ -311,8 +320,11 @@ class Trainer:
 
     def _records(self, start: int, table) -> list:
         p = len(self._spec.params)
+        sizes = [int(np.prod(shape)) for shape in self._shapes]
+        ends = np.cumsum(sizes)[:-1]
         out = []
-        for i, r in enumerate(table.tolist()):
+        for i, flat in enumerate(table):
+            r = [part.reshape(shape) for part, shape in zip(np.split(flat, ends), self._shapes)]
             grads = [None if none else g for g, none in zip(r[1:1 + p], self._none_mask)]
             out.append(self._record(start + i, r[0], grads, r[1 + p:1 + 2 * p], r[1 + 2 * p:]))
         return out
@@ -320,10 +332,9 @@ class Trainer:
     def _record(self, step, loss, grads, after, values) -> StepRecord:
         params = self._spec.params
         return StepRecord(step=step, loss=float(loss),
-                          gradients={n: None if g is None else float(g)
-                                     for n, g in zip(params, grads)},
-                          params={n: float(v) for n, v in zip(params, after)},
-                          values={n: float(v) for n, v in zip(self._names, values)})
+                          gradients={n: _number(g) for n, g in zip(params, grads)},
+                          params={n: _number(v) for n, v in zip(params, after)},
+                          values={n: _number(v) for n, v in zip(self._names, values)})
 
     # -- eager: one Python iteration a step -------------------------------------
     def _eager_step(self, step: int) -> StepRecord:
@@ -331,6 +342,14 @@ class Trainer:
         return self._record(step, loss.numpy(), [None if g is None else g.numpy()
                                                   for g in grads],
                             [a.numpy() for a in after], [v.numpy() for v in values])
+
+
+def _number(v):
+    """A record's value: a float for a number, an array for a tensor, None for None."""
+    if v is None:
+        return None
+    a = np.asarray(v)
+    return float(a) if a.ndim == 0 else a
 
 
 @dataclass(frozen=True)
@@ -562,11 +581,11 @@ def step_rows(records, every: int = 10, value: str | None = None) -> list[dict]:
             continue
         row = {"step": r.step, "loss": r.loss}
         for p in params:
-            row["grads" if len(params) == 1 else f"grad {p}"] = r.gradients[p]
+            row["grads" if len(params) == 1 else f"grad {p}"] = _cell(r.gradients[p])
         for p in params:
-            row[p] = r.params[p]
+            row[p] = _cell(r.params[p])
         if value is not None:
-            row[value] = r.values[value]
+            row[value] = _cell(r.values[value])
         rows.append(row)
     return rows
 
@@ -623,8 +642,10 @@ def training_spec(runs, param: str | None = None, value: str | None = None,
         param = param or next(iter(first.params))
         value = value or _default_value(first)
     param = param or "x"
-    titles = ("loss", f"{param} (after the update)", value_title or value or "value",
-              f"gradient d loss / d {param}")
+    tensor = first is not None and isinstance(first.params.get(param), np.ndarray)
+    shown = f"‖{param}‖" if tensor else param
+    titles = ("loss", f"{shown} (after the update)", value_title or value or "value",
+              f"gradient {'‖d loss / d ' + param + '‖' if tensor else 'd loss / d ' + param}")
     data = []
     for i, (label, recs) in enumerate(runs):
         color, dash = RUN_COLORS[i % len(RUN_COLORS)], _DASHES[i % len(_DASHES)]
@@ -671,5 +692,13 @@ def _training_layout(titles: tuple, presentation: bool, height, steps) -> str:
 
 
 def _finite(v):
-    """None for a gap: a None gradient, NaN and inf are not drawn as numbers."""
+    """None for a gap: a None gradient, NaN and inf are not drawn as numbers. A tensor is
+    drawn as its norm (the curve's title says ‖·‖)."""
+    if isinstance(v, np.ndarray):
+        v = float(np.linalg.norm(v))
     return v if v is not None and math.isfinite(v) else None
+
+
+def _cell(v):
+    """A table cell: a number as it is, a tensor as text."""
+    return fmt(v) if isinstance(v, np.ndarray) else v
