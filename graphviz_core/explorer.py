@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .checks import rule_checks
 from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
@@ -31,6 +32,7 @@ class Exploration:
     code: str = ""
     notes: list = field(default_factory=list)
     compare: dict = field(default_factory=dict)   # {"automatic"|"custom": Exploration}
+    checks: list = field(default_factory=list)    # gc.rule_checks of the trace
     settings: dict = field(default_factory=dict)  # what was actually traced
 
     @property
@@ -105,6 +107,9 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     ex.events = event_rows(t)
     ex.gradients = gradient_rows(t, prog)
     ex.notes += value_notes(t, prog)
+    if t.error:
+        ex.notes.insert(0, t.error)
+    ex.checks = rule_checks(t)
     ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
                             watch=t.watched, dtype=dtype)
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]

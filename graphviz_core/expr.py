@@ -70,6 +70,8 @@ class Cond:
     then: object
     other: object
     text: str = ""
+    line: int = 0
+    col: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Compare:
     left: object
     right: object
     text: str = ""
+    line: int = 0
+    col: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class Logic:
     op: str
     args: tuple
     text: str = ""
+    line: int = 0
+    col: int = 0
 
 
 @dataclass(frozen=True)

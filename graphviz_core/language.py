@@ -518,7 +518,7 @@ class _Converter:
                            "'not' is only allowed inside a condition")
         if isinstance(node, ast.IfExp):
             return Cond(self.expr(node.test, boolean=True), self.expr(node.body),
-                        self.expr(node.orelse), self.seg(node))
+                        self.expr(node.orelse), self.seg(node), self.lineno, self.col(node))
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.Subscript):
@@ -584,12 +584,14 @@ class _Converter:
                 raise self.err(node, f"comparison '{_op_text(node.ops[0])}' is not supported",
                                "use < <= > >= == !=")
             return Compare(op, self.expr(node.left), self.expr(node.comparators[0]),
-                           self.seg(node))
+                           self.seg(node), self.lineno, self.col(node))
         if isinstance(node, ast.BoolOp):
             op = "and" if isinstance(node.op, ast.And) else "or"
-            return Logic(op, tuple(self._boolean(v) for v in node.values), self.seg(node))
+            return Logic(op, tuple(self._boolean(v) for v in node.values), self.seg(node),
+                         self.lineno, self.col(node))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return Logic("not", (self._boolean(node.operand),), self.seg(node))
+            return Logic("not", (self._boolean(node.operand),), self.seg(node), self.lineno,
+                         self.col(node))
         raise self.err(node, "a condition must be a comparison such as 'x > 5'",
                        "compare with < <= > >= == !=, combine with and / or / not")
 

@@ -91,6 +91,13 @@ def rule_mismatch(event, rel: float = 1e-5) -> tuple:
     for i, (loc, down) in enumerate(zip(event.local, event.downstream)):
         if loc is None or down is None or event.upstream is None:
             continue
+        if isinstance(loc, float) and isinstance(down, float) \
+                and isinstance(event.upstream, float):      # numbers: the common case
+            want = event.upstream * loc
+            if math.isfinite(want) and math.isfinite(down) and \
+                    abs(down - want) > rel * max(1.0, abs(want)):
+                bad.append(i)
+            continue
         up = np.asarray(event.upstream, dtype=np.float64)
         jac = np.asarray(loc, dtype=np.float64)
         if jac.shape[:up.ndim] != up.shape:

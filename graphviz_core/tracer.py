@@ -309,7 +309,7 @@ class _Interpreter(Fold):
         if self.rec is None:
             return fn(*tensors), None
         nid = self.rec.op(node, [a[1] for a in args], self.group)
-        out = _observe(self.rec, fn, tensors, nid, node.op, "automatic")
+        out = _observe(self.rec, fn, tensors, nid, node.op, "automatic", spec.elementwise)
         self.rec.value(nid, out)
         return out, nid
 
@@ -361,7 +361,7 @@ class _Interpreter(Fold):
                 for part in fn.rule]
 
 
-def _observe(rec, fn, xs, node, name, mode):
+def _observe(rec, fn, xs, node, name, mode, elementwise=False):
     """Run ``fn`` as plain TensorFlow and observe the gradient that reaches its output.
 
     The output passes through an identity whose gradient function returns the upstream
@@ -381,7 +381,8 @@ def _observe(rec, fn, xs, node, name, mode):
                 side.watch(copies)
                 again = fn(*copies)
             down = side.gradient(again, copies, output_gradients=upstream)
-            local = _jacobian(side, again, copies)
+            local = _elementwise_jacobian(fn, args, again) if elementwise and \
+                again.shape.rank else _jacobian(side, again, copies)
             rec.event(node, name, mode, args, again, upstream, local, down)
             return [upstream] + [None] * len(args)
         return tf.identity(y), grad
@@ -416,6 +417,31 @@ def _jacobian(side, out, xs) -> list:
         result[id(x)] = None if parts[0] is None else \
             tf.reshape(tf.stack(parts), out.shape.concatenate(x.shape))
     return [result.get(id(x)) for x in xs]
+
+
+def _elementwise_jacobian(fn, args, out) -> list:
+    """The local Jacobian of an elementwise op from one gradient: each output element depends
+    on the matching element of each (broadcast) input only, so TensorFlow's derivative with
+    respect to the inputs broadcast to the output's shape is the Jacobian's non-zero part;
+    it is placed where broadcasting took each input element (every other entry is 0)."""
+    shape = out.shape
+    with tf.GradientTape() as tape:
+        wide = [tf.broadcast_to(tf.identity(a), shape) for a in args]
+        tape.watch(wide)
+        again = fn(*wide)
+    slopes = tape.gradient(again, wide)
+    n_out = shape.num_elements()
+    local = []
+    for a, slope in zip(args, slopes):
+        n_in = a.shape.num_elements()
+        if slope is None or n_out * n_in > JACOBIAN_LIMIT:
+            local.append(None)
+            continue
+        source = np.broadcast_to(np.arange(n_in).reshape(a.shape), shape).ravel()
+        jac = np.zeros((n_out, n_in), dtype=slope.dtype.as_numpy_dtype)
+        jac[np.arange(n_out), source] = slope.numpy().ravel()
+        local.append(jac.reshape(tuple(shape) + tuple(a.shape)))
+    return local
 
 
 def _rule_jacobian(run, fn, args, upstream) -> list:

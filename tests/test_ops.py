@@ -164,3 +164,31 @@ def test_local_jacobians_are_tensorflows():
     # downstream = upstream · local (a vector-Jacobian product)
     np.testing.assert_allclose(np.tensordot(ev.upstream, ev.local[0], axes=2), ev.downstream[0],
                                rtol=1e-6)
+
+
+def _ops_in(expr, shapes):
+    prog = gc.parse(_program(expr, _values(shapes, 0, True)))
+    return sum(isinstance(n, gc.language.Op) for n in gc.language.walk(prog.expressions["y"]))
+
+
+# the lines that apply one op to inputs (composites such as round(a) * a are left out)
+SINGLE = [(op, expr, shapes, ref) for op, expr, shapes, ref, seed in CASE_LIST
+          if seed == 0 and _ops_in(expr, shapes) == 1]
+
+
+@pytest.mark.parametrize("op, expr, shapes, ref", SINGLE, ids=[f"{c[0]}:{c[1]}" for c in SINGLE])
+def test_local_jacobian_of_each_op_is_tape_jacobian(op, expr, shapes, ref):
+    values = _values(shapes, 0, op in POSITIVE)
+    t = gc.trace(gc.parse(_program(expr, values)))
+    (ev,) = [e for e in t.events if e.name == op]
+    xs = [tf.constant(v, tf.float32) for v in values]
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(xs)
+        y = ref(*xs)
+    for x, local in zip(xs, ev.local[:len(xs)]):
+        want = tape.jacobian(y, x)
+        if want is None:
+            assert local is None
+        else:
+            assert np.shape(local) == tuple(y.shape) + tuple(x.shape)
+            np.testing.assert_allclose(local, want.numpy(), rtol=1e-6, atol=0)
