@@ -196,7 +196,14 @@ def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, 
     """Pure and deterministic, so one result serves every session that asks the same."""
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
                       None if watch is None else list(watch), dtype, expand, presentation,
-                      compare, speed)
+                      compare, speed, cache=trace_cache())
+
+
+@st.cache_resource
+def trace_cache() -> gc.TraceCache:
+    """Compiled programs by structure, for the whole server: a program traced before (a
+    preset a class is moving the inputs of) runs as one tf.function (bench/README.md)."""
+    return gc.TraceCache(max_entries=64)
 
 
 @st.cache_resource
@@ -356,6 +363,9 @@ def show_graph(ex) -> None:
         st.info("Fix the program to see its graph. Your text is kept as typed.")
         return
     t = ex.trace
+    for check in ex.checks:     # a custom rule that breaks the chain rule or a shape
+        if check.kind != "automatic":
+            st.warning(plain(check.message), icon="⚠️")
     st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="graph",
                     config={"displayModeBar": False})
     cols = cells(min(4, len(t.gradients)))

@@ -27,16 +27,22 @@ os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 sys.path.insert(0, sys.argv[1])
 import graphviz_core as gc
 src = gc.preset("foo3").source
-for _ in range(5):
-    gc.explore(src)
-times = []
-for _ in range(int(sys.argv[2])):
-    t0 = time.perf_counter(); gc.explore(src); times.append(time.perf_counter() - t0)
-print(json.dumps(statistics.median(times)))
+out = {}
+kinds = {"eager": {}}
+if hasattr(gc, "TraceCache"):       # the Explorer passes its server's cache
+    kinds["compiled"] = {"cache": gc.TraceCache()}
+for kind, kw in kinds.items():
+    for _ in range(5):
+        gc.explore(src, **kw)
+    times = []
+    for _ in range(int(sys.argv[2])):
+        t0 = time.perf_counter(); gc.explore(src, **kw); times.append(time.perf_counter() - t0)
+    out[kind] = statistics.median(times)
+print(json.dumps(out))
 """
 
 
-def explore_time(root: str, repeat: int) -> float:
+def explore_time(root: str, repeat: int) -> dict:
     out = subprocess.run([sys.executable, "-c", EXPLORE, root, str(repeat)], capture_output=True,
                          text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -73,27 +79,46 @@ def main():
     args = ap.parse_args()
     import graphviz_core as gc
 
-    print("trace time of the seed presets, eager (median ms)")
+    cache = gc.TraceCache()
+
+    def row(prog, targets, repeat):
+        """eager ms, compiled ms (warm), first compile ms: one program."""
+        eager = timed(lambda: gc.trace(prog, targets=targets), repeat) * 1e3
+        if prog.has_conditionals:
+            return eager, None, None
+        gc.trace(prog, targets=targets, cache=cache)            # noted
+        t0 = time.perf_counter()
+        gc.trace(prog, targets=targets, cache=cache)            # compiles
+        first = (time.perf_counter() - t0) * 1e3
+        compiled = timed(lambda: gc.trace(prog, targets=targets, cache=cache), repeat) * 1e3
+        return eager, compiled, first
+
+    def show(label, eager, compiled, first):
+        if compiled is None:
+            print(f"  {label}  eager {eager:8.2f} ms  (branches on a value: eager only)")
+        else:
+            print(f"  {label}  eager {eager:8.2f} ms  compiled {compiled:7.2f} ms  "
+                  f"(eager/compiled {eager / compiled:5.1f}x; compiling took {first:7.0f} ms)")
+
+    print("trace time of the seed presets (median ms)")
     for p in gc.PRESETS:
         prog = gc.parse(p.source)
-        ms = timed(lambda: gc.trace(prog, targets=p.targets, watch=p.watch), args.repeat) * 1e3
-        print(f"  {p.key:24s} {len(gc.trace(prog, targets=p.targets).graph):4d} nodes  "
-              f"{ms:7.2f} ms")
+        n = len(gc.trace(prog, targets=p.targets).graph)
+        show(f"{p.key:16s} {n:3d} nodes", *row(prog, p.targets, args.repeat))
 
     print("trace time of tensor programs (median ms)")
     for nodes in (10, 100, 300):
         prog = gc.parse(tensor_program(nodes))
-        t = gc.trace(prog)
-        n = len(t.graph)
-        eager = timed(lambda: gc.trace(prog), max(3, args.repeat // 4)) * 1e3
-        forward = timed(lambda: gc.forward(prog, gc.resolve(prog)).gradients(),
-                        max(3, args.repeat // 4)) * 1e3
-        print(f"  ~{nodes:3d} asked, {n:3d} nodes: trace {eager:8.1f} ms; plain forward + "
-              f"gradient (no recording) {forward:7.1f} ms")
+        n = len(gc.trace(prog).graph)
+        show(f"~{nodes:3d} asked, {n:3d} nodes", *row(prog, None, max(3, args.repeat // 4)))
+        plain = timed(lambda: gc.forward(prog, gc.resolve(prog)).gradients(),
+                      max(3, args.repeat // 4)) * 1e3
+        print(f"      plain forward + gradient, nothing recorded: {plain:7.1f} ms")
 
     print("explore() of the default preset (median ms)")
     now = explore_time(ROOT, args.repeat)
-    print(f"  this tree:  {now * 1e3:7.2f} ms")
+    for kind, v in now.items():
+        print(f"  this tree, {kind:9s} {v * 1e3:7.2f} ms")
     if args.before:
         with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(["git", "-C", ROOT, "worktree", "add", "-q", "--detach", tmp,
@@ -103,7 +128,10 @@ def main():
             finally:
                 subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tmp],
                                check=False)
-        print(f"  {args.before}: {before * 1e3:7.2f} ms   (after / before = {now / before:.2f})")
+        before = before["eager"]
+        print(f"  {args.before}:    {before * 1e3:7.2f} ms")
+        for kind, v in now.items():
+            print(f"  {kind} / before = {v / before:.2f}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ __all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure",
 # Stage two: the op registry, the interpreter, rule checks (issue 14)
 from .checks import RuleCheck, rule_checks  # noqa: E402
 from .ops import OPS, OpSpec, ShapeError  # noqa: E402
-from .tracer import Forward, GraphRecorder, Settings, forward, resolve  # noqa: E402
+from .tracer import (CompiledTracer, Forward, GraphRecorder, Settings, TraceCache,  # noqa: E402
+                     forward, resolve)
 
 __all__ += ["rule_checks", "RuleCheck", "OPS", "OpSpec", "ShapeError", "forward", "Forward",
-            "GraphRecorder", "Settings", "resolve"]
+            "GraphRecorder", "Settings", "resolve", "TraceCache", "CompiledTracer"]

@@ -79,8 +79,11 @@ def fit_settings(prog: Program, inputs=None, modes=None, targets=None, watch=Non
 
 def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
             dtype: str = "float32", expand: bool = False, presentation: bool = False,
-            compare: bool = False, speed: float = 1.0) -> Exploration:
+            compare: bool = False, speed: float = 1.0, cache=None) -> Exploration:
     """Parse, trace and draw; on any user error return it in ``Exploration.error``.
+
+    ``cache``: a :class:`~graphviz_core.tracer.TraceCache`; a program structure traced before
+    then runs compiled (same numbers, several times faster).
 
     >>> import graphviz_core as gc
     >>> ex = explore(gc.preset("foo3").source)
@@ -96,7 +99,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
         inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets,
                                                                watch)
         t = trace(prog, inputs=inputs, modes=modes, targets=targets, watch=watch, dtype=dtype,
-                  expand=expand)
+                  expand=expand, cache=cache)
     except (ProgramError, ValueError) as e:
         ex.error = e
         return ex
@@ -117,7 +120,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
         for mode in ("automatic", "custom"):
             both = dict(t.modes, **{n: mode for n in custom})
             other = trace(prog, inputs=t.inputs, modes=both, targets=t.targets,
-                          watch=t.watched, dtype=dtype, expand=expand)
+                          watch=t.watched, dtype=dtype, expand=expand, cache=cache)
             side = Exploration(source=source, program=prog, trace=other,
                                spec=backward_spec(other, prog, presentation=presentation,
                                                   speed=speed, height=None),

@@ -7,9 +7,9 @@ twice, a persistent tape) a small TensorFlow function here does what the noteboo
 student's numbers. Results are plain data (dataclasses of floats, strings and rows) or plotly
 figures; nothing here imports streamlit, so a page is widgets, one call, render.
 
-Assumptions: programs are scalar, as in the language. :func:`sweep` evaluates a program on a
+Assumptions: the lessons' programs are scalar. :func:`sweep` evaluates a program on a
 whole vector of inputs in one TensorFlow run when every op is elementwise (no Python branch,
-no ``l2_loss``), so the gradient of the sum is the gradient at each point; otherwise it runs
+and every op ``elementwise`` in the registry), so the gradient of the sum is the gradient at each point; otherwise it runs
 point by point. Both use the engine's own evaluator, so a sweep and a trace agree on every
 None, inf and NaN; finite values agree to about 1e-4, because TensorFlow's vector kernels
 round differently from its scalar ones (float32's reciprocal near 1e-35 is the worst case).
@@ -31,6 +31,7 @@ from . import state as url_state
 from .examples import preset
 from .figures import PALETTE, backward_figure
 from .language import Op, Program, parse, walk
+from .ops import OPS
 from .report import event_rows, explain_gradient, first_nonfinite, fmt, gradient_rows
 from .tracer import forward, hessian, resolve, trace
 
@@ -138,7 +139,8 @@ def _elementwise(prog: Program) -> bool:
     for f in prog.functions.values():
         exprs.append(f.body)
         exprs.extend(r for r in (f.rule or ()) if r is not None)
-    return not any(isinstance(n, Op) and n.op == "l2_loss" for e in exprs for n in walk(e))
+    return not any(isinstance(n, Op) and not OPS[n.op].elementwise
+                   for e in exprs for n in walk(e))
 
 
 def _evaluate(prog: Program, values: dict, modes=None, targets=None, dtype="float32"):

@@ -34,7 +34,8 @@ from .language import LIMITS, Program, ProgramError
 from .ops import COMPARISONS, LOGIC, OPS
 
 __all__ = ["trace", "hessian", "forward", "Forward", "BackwardEvent", "Trace", "resolve",
-           "Settings", "GraphRecorder", "as_value", "input_sources", "JACOBIAN_LIMIT"]
+           "Settings", "GraphRecorder", "as_value", "input_sources", "JACOBIAN_LIMIT",
+           "TraceCache", "CompiledTracer", "structure_key"]
 
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}
 JACOBIAN_LIMIT = 4096
@@ -189,8 +190,10 @@ class GraphRecorder:
 
     def input(self, name, tensor):
         inp = self.prog.inputs[name]
-        return g.add_node(self.graph, "input", "input", name, names=(name,), expr=name,
-                          line=inp.line, input_kind=inp.kind, value=as_value(tensor))
+        node = g.add_node(self.graph, "input", "input", name, names=(name,), expr=name,
+                          line=inp.line, input_kind=inp.kind)
+        self.value(node, tensor)
+        return node
 
     def literal(self, expr, group):
         v = expr.value
@@ -438,9 +441,9 @@ def _elementwise_jacobian(fn, args, out) -> list:
             local.append(None)
             continue
         source = np.broadcast_to(np.arange(n_in).reshape(a.shape), shape).ravel()
-        jac = np.zeros((n_out, n_in), dtype=slope.dtype.as_numpy_dtype)
-        jac[np.arange(n_out), source] = slope.numpy().ravel()
-        local.append(jac.reshape(tuple(shape) + tuple(a.shape)))
+        where = np.stack([np.arange(n_out), source], axis=1)
+        jac = tf.scatter_nd(where, tf.reshape(slope, [-1]), [n_out, n_in])
+        local.append(tf.reshape(jac, shape.concatenate(a.shape)))
     return local
 
 
@@ -515,7 +518,8 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
     env, nodes = {}, {}
     with tf.GradientTape(persistent=persistent, watch_accessed_variables=False) as tape:
         for name, src in sources.items():
-            if isinstance(src, tf.Variable) or name in settings.watch:
+            if isinstance(src, tf.Variable) or name in settings.watch or \
+                    prog.inputs[name].kind == "variable":
                 tape.watch(src)
         for name in prog.inputs:
             # a Variable is read once, on the tape, so that every op downstream sees a tensor
@@ -535,8 +539,12 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
 # ---------------------------------------------------------------------------- public API
 
 def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtype="float32",
-          expand=False) -> Trace:
+          expand=False, cache=None) -> Trace:
     """Run ``prog`` under ``tf.GradientTape`` and record the backward pass.
+
+    ``cache`` (a :class:`TraceCache`) runs the program as one compiled ``tf.function`` per
+    program structure, reused across input values; programs that branch in Python on a
+    value (``a if x > 0 else b``) always run eagerly. Both give the same numbers.
 
     >>> from graphviz_core import parse
     >>> t = trace(parse("foo(x) = x**2\\ngrad foo(x, dy) = dy * 2*x\\nx = 2.0\\ny = foo(foo(foo(x)))"))
@@ -544,7 +552,20 @@ def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtyp
     (1024.0, [1.0, 32.0, 256.0])
     """
     s = resolve(prog, inputs, modes, targets, watch, dtype, expand)
-    rec = GraphRecorder(prog, expand)
+    compiled = cache is not None and not prog.has_conditionals
+    if compiled:
+        tracer = cache.compiled(prog, s)
+        done = tracer.trace(s) if tracer is not None else None
+        if done is not None:
+            return done
+    t = _eager(prog, s)
+    if compiled and t.error is None:
+        cache.seen(prog, s, t)
+    return t
+
+
+def _eager(prog: Program, s: Settings) -> Trace:
+    rec = GraphRecorder(prog, s.expand)
     try:
         run = forward(prog, s, rec)
     except (tf.errors.InvalidArgumentError, ValueError) as e:
@@ -559,20 +580,161 @@ def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtyp
         raw = {n: None for n in prog.inputs}
         error = _backward_error(prog, rec, e)
     gradients = {n: as_value(d) for n, d in raw.items()}
-    graph = rec.graph
-    values = {name: graph.nodes[node]["value"] for name, node in run.nodes.items()}
+    return _finish(prog, s, rec.graph, rec.events, run.nodes, gradients, error)
+
+
+def _finish(prog, s, graph, events, nodes, gradients, error=None) -> Trace:
+    """The trace as callers read it: gradients, events and targets marked on the graph."""
+    values = {name: graph.nodes[node]["value"] for name, node in nodes.items()}
     for node, attrs in graph.nodes(data=True):
         if attrs["kind"] == "input":
             name = attrs["names"][0]
             attrs["watched"] = prog.inputs[name].kind == "variable" or name in s.watch
             attrs["gradient"] = gradients[name]
-    for i, ev in enumerate(rec.events):
+    for i, ev in enumerate(events):
         attrs = graph.nodes[ev.node]
         attrs["event"], attrs["gradient"] = i, ev.upstream
     for t in s.targets:
-        graph.nodes[run.nodes[t]]["target"] = True
-    return Trace(values, gradients, rec.events, graph, s.targets, s.modes, s.dtype, s.inputs,
+        graph.nodes[nodes[t]]["target"] = True
+    return Trace(values, gradients, events, graph, s.targets, s.modes, s.dtype, s.inputs,
                  s.watch, prog, s, error)
+
+
+# ---------------------------------------------------------------------------- compiled
+
+class _SymbolicRecorder(GraphRecorder):
+    """A :class:`GraphRecorder` for a ``tf.function`` being traced: the graph's structure is
+    built once; values and events are kept as the function's output tensors."""
+
+    def __init__(self, prog, expand):
+        super().__init__(prog, expand)
+        self.slots: list = []          # (node, tensor)
+        self.raw_events: list = []     # BackwardEvent fields, tensors where values go
+
+    def value(self, node, tensor):
+        self.slots.append((node, tensor))
+
+    def event(self, node, name, mode, args, out, upstream, local, down):
+        self.raw_events.append((node, name, mode, tuple(args), out, upstream, tuple(local),
+                                tuple(down)))
+
+
+class CompiledTracer:
+    """One program structure (its ops, modes, targets, watch list, dtype and input shapes)
+    as one ``tf.function``: each :meth:`trace` runs it for new input values and fills a copy
+    of the graph it recorded when it was traced. Thread-safe; get one from a
+    :class:`TraceCache`."""
+
+    def __init__(self, prog: Program, s: Settings, order: list):
+        self.prog, self.settings = prog, s
+        self._order = {node: i for i, node in enumerate(order)}   # the eager event order
+        dt = _DTYPES[s.dtype]
+        specs = [tf.TensorSpec(np.shape(s.inputs[n]), dt) for n in prog.inputs]
+        self._fn = tf.function(self._build, input_signature=specs, autograph=False)
+        self._meta = None
+        self._failed = False
+
+    def _build(self, *values):
+        prog, s = self.prog, self.settings
+        rec = _SymbolicRecorder(prog, s.expand)
+        run = forward(prog, s, rec, sources=dict(zip(prog.inputs, values)))
+        grads = run.gradients()
+        flat = []
+
+        def put(t):
+            if t is None:
+                return None
+            flat.append(t)
+            return len(flat) - 1
+        slots = [(node, put(t)) for node, t in rec.slots]
+        gradients = {n: put(grads[n]) for n in prog.inputs}
+        events = [(node, name, mode, tuple(put(a) for a in args), put(out), put(up),
+                   tuple(put(x) for x in local), tuple(put(x) for x in down))
+                  for node, name, mode, args, out, up, local, down in rec.raw_events]
+        self._meta = (rec.graph, slots, gradients, events, run.nodes)
+        return flat
+
+    def trace(self, s: Settings) -> Trace | None:
+        """The trace at ``s``'s input values; None if TensorFlow refused (trace eagerly then,
+        for the message)."""
+        if self._failed:
+            return None
+        dt = _DTYPES[s.dtype]
+        try:
+            out = self._fn(*[tf.constant(s.inputs[n], dt) for n in self.prog.inputs])
+        except (tf.errors.InvalidArgumentError, ValueError, TypeError):
+            self._failed = True
+            return None
+        got = [as_value(t) for t in out]
+
+        def get(i):
+            return None if i is None else got[i]
+        template, slots, gradients, events, nodes = self._meta
+        graph = template.copy()
+        for node, i in slots:
+            graph.nodes[node]["value"] = get(i)
+        evs = [BackwardEvent(node, name, mode, tuple(get(a) for a in args), get(o), get(u),
+                             tuple(get(x) for x in local), tuple(get(x) for x in down))
+               for node, name, mode, args, o, u, local, down in events]
+        # A graph is built in an order of its own where gradients do not depend on each other
+        # (three targets): events are listed in the order eager TensorFlow ran them.
+        evs.sort(key=lambda e: self._order.get(e.node, len(self._order)))
+        return _finish(self.prog, s, graph, evs, nodes, {n: get(i) for n, i in gradients.items()})
+
+
+def structure_key(prog: Program, s: Settings) -> tuple:
+    """What fixes a compiled trace: everything but the inputs' values."""
+    return (tuple((f.name, f.params, f.body, f.rule, f.rule_params, f.line, f.rule_line,
+                   f.text, f.rule_text) for f in prog.functions.values()),
+            tuple((n, prog.expressions[n], prog.lines[n]) for n in prog.assignments),
+            tuple((n, i.kind, i.line, np.shape(s.inputs[n])) for n, i in prog.inputs.items()),
+            tuple(sorted(s.modes.items())), s.targets, s.watch, s.dtype, s.expand)
+
+
+class TraceCache:
+    """Compiled tracers by program structure, least recently used first out.
+
+    The first trace of a structure runs eagerly (typing makes a new structure at every
+    edit, and compiling costs several eager runs); from the second on, one compiled
+    ``tf.function`` serves every input value. The caller owns the cache (the Explorer keeps
+    one for its server): it holds compiled programs, never a session's values.
+
+    Grappler's graph rewrites (fused kernels, reordered sums) are switched off in this
+    process when a tracer is compiled, so a compiled trace is TensorFlow's eager numbers bit
+    for bit (tests/test_compiled.py).
+    """
+
+    def __init__(self, max_entries: int = 64):
+        import collections
+        import threading
+        self.max_entries = max_entries
+        self._tracers = collections.OrderedDict()     # key -> CompiledTracer | event order
+        self._lock = threading.Lock()
+
+    def compiled(self, prog: Program, s: Settings) -> CompiledTracer | None:
+        """The compiled tracer of this structure, made now if it was traced before."""
+        key = structure_key(prog, s)
+        with self._lock:
+            entry = self._tracers.pop(key, None)
+            if isinstance(entry, list):
+                tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+                entry = CompiledTracer(prog, s, entry)
+            if entry is not None:
+                self._put(key, entry)
+            return entry
+
+    def seen(self, prog: Program, s: Settings, t: Trace) -> None:
+        """Note an eager trace of a structure (its event order): the next one compiles."""
+        with self._lock:
+            self._put(structure_key(prog, s), [e.node for e in t.events])
+
+    def _put(self, key, entry):
+        self._tracers[key] = entry
+        while len(self._tracers) > self.max_entries:
+            self._tracers.popitem(last=False)
+
+    def __len__(self) -> int:
+        return sum(isinstance(v, CompiledTracer) for v in self._tracers.values())
 
 
 def _tf_words(e) -> str:
