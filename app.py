@@ -371,7 +371,13 @@ def show_graph(ex) -> None:
     cols = cells(min(4, len(t.gradients)))
     for i, row in enumerate(ex.gradients):
         with cols[i % len(cols)]:
-            st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
+            grad = t.gradients[row["input"]]
+            if getattr(grad, "ndim", 0):        # a tensor: its numbers below the metric
+                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}",
+                          f"shape {tuple(grad.shape)}")
+                st.caption(gc.fmt(grad, 4))
+            else:
+                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
             if row["why"]:          # a None, 0 or NaN is explained where it is shown
                 st.caption(plain(row["why"]))
 

@@ -12,8 +12,9 @@ Three kinds, one :class:`RuleCheck` per (event, parameter) found:
                function's body at the same inputs and upstream. A surrogate does this on
                purpose; a typo does it by accident.
 
-The automatic reference is computed here, by TensorFlow: the body is run again on a tape at
-the event's inputs and differentiated with the event's upstream.
+The automatic reference is TensorFlow's: the tracer runs the body again on a private tape
+at the event's inputs and differentiates it with the event's upstream
+(``BackwardEvent.automatic``); for an event made without it, it is computed here the same way.
 
 >>> import graphviz_core as gc
 >>> src = "f(x) = x**2\\ngrad f(x, dy) = 2*x\\nx = 3.0\\ny = f(f(x))"
@@ -31,7 +32,7 @@ from .report import fmt, rule_mismatch
 from .tracer import _DTYPES, _Context, _Interpreter
 from .values import same, shape_of
 
-__all__ = ["RuleCheck", "rule_checks"]
+__all__ = ["RuleCheck", "rule_checks", "KINDS"]
 
 _REL = {"float32": 1e-5, "float64": 1e-10}
 
@@ -46,8 +47,15 @@ class RuleCheck:
     line: int = 0       # the rule's line
 
 
-def rule_checks(trace) -> list[RuleCheck]:
-    """Suspicious custom rules in ``trace``, in the order of its backward events."""
+KINDS = ("chain", "shape", "automatic")
+
+
+def rule_checks(trace, kinds=KINDS) -> list[RuleCheck]:
+    """Suspicious custom rules in ``trace``, in the order of its backward events.
+
+    ``kinds`` limits the checks made (``automatic`` runs TensorFlow once per custom event
+    unless the trace already carries its references).
+    """
     prog = trace.program
     out = []
     for ev in trace.events:
@@ -55,12 +63,12 @@ def rule_checks(trace) -> list[RuleCheck]:
             continue
         fn = prog.functions[ev.name]
         where = f"the rule for {fn.name} (line {fn.rule_line})"
-        chain = set(rule_mismatch(ev, _REL.get(trace.dtype, 1e-5)))
-        auto = _automatic(trace, fn, ev)
+        chain = set(rule_mismatch(ev, _REL.get(trace.dtype, 1e-5))) if "chain" in kinds else ()
+        auto = _automatic(trace, fn, ev) if "automatic" in kinds else None
         for i, (param, x, down) in enumerate(zip(fn.params, ev.inputs, ev.downstream)):
             def add(kind, message):
                 out.append(RuleCheck(ev.node, fn.name, param, kind, message, fn.rule_line))
-            if down is not None and shape_of(down) != shape_of(x):
+            if "shape" in kinds and down is not None and shape_of(down) != shape_of(x):
                 add("shape", f"{where} returned shape {shape_of(down)} for {param}, whose "
                     f"shape is {shape_of(x)}" + _unbroadcast_hint(shape_of(x), shape_of(down)))
             if i in chain:
@@ -93,13 +101,16 @@ def _unbroadcast_hint(want, got) -> str:
     if not axes:
         return ""
     words = "axis" if len(axes) == 1 else "axes"
+    keep = ", keepdims=True" if len(want) == len(got) else ""
     return (f": it forgot to sum over the broadcast {words} "
-            f"{', '.join(map(str, axes))} ({got} -> {want}), e.g. "
-            f"reduce_sum(..., axis={axes[0] if len(axes) == 1 else tuple(axes)})")
+            f"{', '.join(map(str, axes))}, {got} -> {want}; e.g. reduce_sum(..., axis="
+            f"{axes[0] if len(axes) == 1 else tuple(axes)}{keep})")
 
 
 def _automatic(trace, fn, ev):
     """TensorFlow's automatic downstream of ``fn`` at the event's inputs and upstream."""
+    if ev.automatic is not None:
+        return ev.automatic
     if ev.upstream is None:
         return None
     dt = _DTYPES[trace.dtype]

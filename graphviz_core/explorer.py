@@ -32,7 +32,7 @@ class Exploration:
     code: str = ""
     notes: list = field(default_factory=list)
     compare: dict = field(default_factory=dict)   # {"automatic"|"custom": Exploration}
-    checks: list = field(default_factory=list)    # gc.rule_checks of the trace
+    checks: list = field(default_factory=list)    # rule checks the page shows: chain, shape
     settings: dict = field(default_factory=dict)  # what was actually traced
 
     @property
@@ -112,7 +112,8 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     ex.notes += value_notes(t, prog)
     if t.error:
         ex.notes.insert(0, t.error)
-    ex.checks = rule_checks(t)
+    # a rule that differs from automatic on purpose (a surrogate) is the side-by-side's story
+    ex.checks = rule_checks(t, kinds=("chain", "shape"))
     ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
                             watch=t.watched, dtype=dtype)
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import plotly.graph_objects as go
 
 from .layout import layered_layout
@@ -51,6 +52,9 @@ def _num(v, digits: int = 5) -> str:
     """
     if isinstance(v, (tuple, list)):
         return ", ".join(_num(x, digits) for x in v)
+    if isinstance(v, np.ndarray) and v.ndim:
+        # on the graph a tensor is its shape; hover, tables and the CSV hold its numbers
+        return fmt(v, 3) if v.size <= 3 else "×".join(map(str, v.shape)) + " tensor"
     if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) >= 1e7:
         return f"{v:.{digits + 1}g}"
     return fmt(v, digits)

@@ -53,6 +53,8 @@ class BackwardEvent:
     upstream: object
     local: tuple
     downstream: tuple
+    automatic: tuple | None = None    # custom mode: TensorFlow's automatic downstream of the
+    #                                   body at the same inputs and upstream (rule checks)
 
 
 @dataclass(frozen=True)
@@ -178,11 +180,14 @@ class GraphRecorder:
     """Builds the traced graph and the backward events while :func:`forward` runs.
 
     ``expand``: calls of functions in automatic mode are drawn as the ops of their body
-    (grouped by call), instead of one node per call.
+    (grouped by call), instead of one node per call. ``automatic``: custom-mode events also
+    carry TensorFlow's automatic downstream (a private tape per event: about 1 ms each when
+    eager, nothing extra when compiled; :func:`~graphviz_core.checks.rule_checks` computes
+    it itself where it is missing).
     """
 
-    def __init__(self, prog: Program, expand: bool = False):
-        self.prog, self.expand = prog, expand
+    def __init__(self, prog: Program, expand: bool = False, automatic: bool = False):
+        self.prog, self.expand, self.automatic = prog, expand, automatic
         self.graph = g.new_graph()
         self.events: list[BackwardEvent] = []
         self._calls = 0
@@ -229,12 +234,13 @@ class GraphRecorder:
         if not attrs["line"]:
             attrs["line"] = line
 
-    def event(self, node, name, mode, args, out, upstream, local, down):
+    def event(self, node, name, mode, args, out, upstream, local, down, automatic=None):
         self.events.append(BackwardEvent(
             node=node, name=name, mode=mode, inputs=tuple(as_value(a) for a in args),
             output=as_value(out), upstream=as_value(upstream),
             local=tuple(as_value(x) for x in local),
-            downstream=tuple(as_value(x) for x in down)))
+            downstream=tuple(as_value(x) for x in down),
+            automatic=None if automatic is None else tuple(as_value(x) for x in automatic)))
 
 
 # ---------------------------------------------------------------------------- interpreter
@@ -352,10 +358,19 @@ class _Interpreter(Fold):
                 down = run.rule(fn, args, upstream)
                 if rec is not None:
                     local = _rule_jacobian(run, fn, args, upstream)
-                    rec.event(node, fn.name, "custom", args, out, upstream, local, down)
+                    auto = run.automatic(fn, args, upstream) if rec.automatic else None
+                    rec.event(node, fn.name, "custom", args, out, upstream, local, down, auto)
                 return down if len(down) > 1 else down[0]
             return out, grad
         return custom(*xs)
+
+    def automatic(self, fn, args, upstream) -> list:
+        """What TensorFlow's automatic gradient of ``fn``'s body sends for this upstream."""
+        with tf.GradientTape() as side:
+            copies = [tf.identity(a) for a in args]
+            side.watch(copies)
+            again = self.plain(fn.body, dict(zip(fn.params, copies)))
+        return side.gradient(again, copies, output_gradients=upstream)
 
     def rule(self, fn, args, upstream) -> list:
         env = dict(zip(fn.rule_params, tuple(args) + (upstream,)))
@@ -607,16 +622,16 @@ class _SymbolicRecorder(GraphRecorder):
     built once; values and events are kept as the function's output tensors."""
 
     def __init__(self, prog, expand):
-        super().__init__(prog, expand)
+        super().__init__(prog, expand, automatic=True)
         self.slots: list = []          # (node, tensor)
         self.raw_events: list = []     # BackwardEvent fields, tensors where values go
 
     def value(self, node, tensor):
         self.slots.append((node, tensor))
 
-    def event(self, node, name, mode, args, out, upstream, local, down):
+    def event(self, node, name, mode, args, out, upstream, local, down, automatic=None):
         self.raw_events.append((node, name, mode, tuple(args), out, upstream, tuple(local),
-                                tuple(down)))
+                                tuple(down), None if automatic is None else tuple(automatic)))
 
 
 class CompiledTracer:
@@ -649,8 +664,9 @@ class CompiledTracer:
         slots = [(node, put(t)) for node, t in rec.slots]
         gradients = {n: put(grads[n]) for n in prog.inputs}
         events = [(node, name, mode, tuple(put(a) for a in args), put(out), put(up),
-                   tuple(put(x) for x in local), tuple(put(x) for x in down))
-                  for node, name, mode, args, out, up, local, down in rec.raw_events]
+                   tuple(put(x) for x in local), tuple(put(x) for x in down),
+                   None if auto is None else tuple(put(x) for x in auto))
+                  for node, name, mode, args, out, up, local, down, auto in rec.raw_events]
         self._meta = (rec.graph, slots, gradients, events, run.nodes)
         return flat
 
@@ -674,8 +690,9 @@ class CompiledTracer:
         for node, i in slots:
             graph.nodes[node]["value"] = get(i)
         evs = [BackwardEvent(node, name, mode, tuple(get(a) for a in args), get(o), get(u),
-                             tuple(get(x) for x in local), tuple(get(x) for x in down))
-               for node, name, mode, args, o, u, local, down in events]
+                             tuple(get(x) for x in local), tuple(get(x) for x in down),
+                             None if auto is None else tuple(get(x) for x in auto))
+               for node, name, mode, args, o, u, local, down, auto in events]
         # A graph is built in an order of its own where gradients do not depend on each other
         # (three targets): events are listed in the order eager TensorFlow ran them.
         evs.sort(key=lambda e: self._order.get(e.node, len(self._order)))

@@ -28,6 +28,8 @@ def assert_same_trace(c, e):
         assert (a.name, a.mode) == (b.name, b.mode)
         for field in ("inputs", "output", "upstream", "local", "downstream"):
             assert _same(getattr(a, field), getattr(b, field)), (a.node, field)
+        if a.automatic is not None and b.automatic is not None:
+            assert _same(a.automatic, b.automatic), a.node
     for node, attrs in e.graph.nodes(data=True):
         other = c.graph.nodes[node]
         for key in ("kind", "op", "label", "names", "inputs", "target", "watched", "event"):
@@ -51,6 +53,8 @@ def test_compiled_trace_is_the_eager_trace(key, source, targets, dtype):
     assert len(cache) == 1
     assert_same_trace(compiled, gc.trace(prog, targets=targets, dtype=dtype))
     assert_same_trace(first, compiled)
+    # the compiled run also carries the rule checks' automatic references, for free
+    assert gc.rule_checks(compiled) == gc.rule_checks(first)
 
 
 def test_one_compiled_function_serves_every_input_value():

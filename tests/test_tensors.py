@@ -200,3 +200,16 @@ def test_tensor_export_runs_and_prints_the_same_numbers(tmp_path):
     printed = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
     for name, g in t.gradients.items():
         assert np.array_equal(np.array(json.loads(printed["d/d" + name])), g), name
+
+
+def test_event_automatic_is_tensorflows_gradient_of_the_body():
+    cache, prog = gc.TraceCache(), gc.parse(FORGOT_SUM)
+    gc.trace(prog, cache=cache)
+    t = gc.trace(prog, cache=cache)                # compiled: events carry the reference
+    ev = next(e for e in t.events if e.mode == "custom")
+    from graphviz_core.checks import _automatic
+    import dataclasses
+    recomputed = _automatic(t, t.program.functions["f"], dataclasses.replace(ev, automatic=None))
+    for a, b in zip(ev.automatic, recomputed):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(ev.automatic[1], np.sum(ev.upstream, axis=0))
