@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from .report import fmt, rule_mismatch
-from .tracer import _DTYPES, _Context, _Interpreter
+from .tracer import _DTYPES, _Context, _Interpreter, as_value
 from .values import same, shape_of
 
 __all__ = ["RuleCheck", "rule_checks", "KINDS"]
@@ -114,11 +114,7 @@ def _automatic(trace, fn, ev):
     if ev.upstream is None:
         return None
     dt = _DTYPES[trace.dtype]
-    xs = [tf.constant(x, dt) for x in ev.inputs]
-    ctx = _Context(trace.program, trace.modes, dt, None)
-    with tf.GradientTape() as tape:
-        tape.watch(xs)
-        y = _Interpreter(ctx, {p: (x, None) for p, x in zip(fn.params, xs)}, False)(fn.body)[0]
-    grads = tape.gradient(y, xs, output_gradients=tf.constant(ev.upstream, dt))
-    return [None if d is None else (float(d) if d.shape.rank == 0 else d.numpy())
-            for d in grads]
+    run = _Interpreter(_Context(trace.program, trace.modes, dt, None), {}, False)
+    grads = run.automatic(fn, [tf.constant(x, dt) for x in ev.inputs],
+                          tf.constant(ev.upstream, dt))
+    return [as_value(d) for d in grads]
