@@ -28,7 +28,8 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY --chown=app:app .streamlit/ .streamlit/
-COPY --chown=app:app app.py ui.py server_tuning.py ./
+COPY --chown=app:app app.py ./
+COPY --chown=app:app explorer_app/ explorer_app/
 COPY --chown=app:app graphviz_core/ graphviz_core/
 COPY --chown=app:app pages/ pages/
 COPY --chown=app:app assets/ assets/

@@ -1,244 +1,41 @@
 """Computational Graph Explorer: watch TensorFlow's backward pass flow through your program.
 
-UI only: widgets, one call into graphviz_core (``gc.explore``), then render.
+UI only: widgets, one call into graphviz_core (``gc.explore``, through
+:func:`explorer_app.explorer.run`), then render. The sections live in
+``explorer_app/explorer.py``, the session's rules in ``explorer_app/session.py``.
 """
 from __future__ import annotations
 
-import contextlib
-import re
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import server_tuning
-import ui
-from graphviz_core import state as url_state
+from explorer_app import chrome as ui
+from explorer_app import server as server_tuning
+from explorer_app import session
+from explorer_app.explorer import (DEFAULT, PRESETS, controls, details, keyboard_script,
+                                   plain, presenting, run, show_error, show_graph, sidebar)
 
-server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
+server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
 
 # A share link with presentation=1 opens straight into the lecture-hall view.
 st.set_page_config(page_title="Computational Graph Explorer", page_icon="🔁", layout="wide",
                    initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
 
-PRESETS = {p.key: p for p in gc.PRESETS}
-DEFAULT = "foo3"
-
-
-# ---------------------------------------------------------------------------- state
-def load_preset(key: str) -> None:
-    """Put a preset's program and settings into the session (widgets read them)."""
-    p = PRESETS[key]
-    ss = st.session_state
-    ss["program"] = p.source
-    ss["targets"] = list(p.targets or [])
-    ss.pop("default_target", None)      # an example's (or a link's) targets are kept as given
-    ss["unwatched"] = unwatched_by(p.source, p.watch)
-    ss["dtype"] = p.dtype
-    for k in [k for k in ss if k.startswith(("in:", "indefault:", "mode:", "watch:", "kind:"))]:
-        del ss[k]
-    ss["_kept"] = {}            # the previous program's widget values must not come back
-
-
-def unwatched_by(source: str, watch) -> list:
-    """The constants of ``source`` that a watch list (None: all of them) leaves unwatched.
-
-    The session keeps this, not the watch list: a constant typed later is watched, as in any
-    new program, and a box someone unticked stays unticked while its input is a Variable
-    (Streamlit forgets the state of a checkbox that a run does not draw).
-    """
-    if watch is None:
-        return []
-    try:
-        prog = gc.parse(source)
-    except gc.ProgramError:
-        return []
-    return [n for n, i in prog.inputs.items() if i.kind == "constant" and n not in watch]
-
-
-def on_kind_change(name: str, key: str) -> None:
-    """A Variable/constant switch rewrites that input's line in the program text."""
-    try:
-        ss = st.session_state
-        # the number shown in the input box goes into the line, so text and graph agree
-        ss["program"] = gc.set_input_kind(ss["program"], name, ss[key], ss.get(f"in:{name}"))
-    except (gc.ProgramError, ValueError):
-        pass        # the program changed under the widget; the editor shows the error
-
-
-def on_value_change(name: str) -> None:
-    """An input's box writes its number into the program's line: the text, the graph and a
-    copied link say the same x (the box used to change the graph and leave "x = 2.0")."""
-    ss = st.session_state
-    try:
-        ss["program"] = gc.set_input_value(ss["program"], name, ss[f"in:{name}"])
-    except (gc.ProgramError, ValueError, KeyError):
-        pass        # the program changed under the widget; the editor shows the error
-
-
-def tensor_grid(value) -> pd.DataFrame:
-    """A tensor input as a grid: a vector is one row, a matrix its rows."""
-    import numpy as np
-    a = np.atleast_2d(np.asarray(value, dtype=float))
-    return pd.DataFrame(a, columns=[str(j) for j in range(a.shape[1])])
-
-
-def on_tensor_change(name: str, key: str) -> None:
-    """A tensor's grid writes its numbers into the program's line, as a number box does."""
-    import numpy as np
-    ss = st.session_state
-    try:
-        inp = gc.parse(ss["program"]).inputs[name]
-        a = np.atleast_2d(np.array(inp.default, dtype=float))
-        for row, cols in (ss[key] or {}).get("edited_rows", {}).items():
-            for col, v in cols.items():
-                a[int(row), int(col)] = float(v)
-        ss["program"] = gc.set_input_value(ss["program"], name, a.reshape(inp.shape))
-    except (gc.ProgramError, ValueError, KeyError, IndexError, TypeError):
-        pass        # the program changed under the widget, or a cell was emptied
-
-
-def tensor_input(name: str, inp):
-    """A grid for a tensor input; its value is the program's (edits are written back)."""
-    kind = "Variable" if inp.kind == "variable" else "constant"
-    key = f"grid:{name}:{hash(inp.default)}"       # new text, new grid
-    st.data_editor(tensor_grid(inp.default), key=key, on_change=on_tensor_change,
-                   args=(name, key),
-                   hide_index=True, num_rows="fixed",
-                   column_config={c: st.column_config.NumberColumn(c, format="%g")
-                                  for c in tensor_grid(inp.default).columns})
-    st.caption(f"{name} ({kind}), shape {inp.shape}")
-    return inp.default
-
-
-def on_compare_change() -> None:
-    """Side by side on: open the tab that shows it (else nothing in view changed)."""
-    if st.session_state.get("compare"):
-        st.session_state["details"] = "Automatic vs custom"
-
-
-def on_preset_change() -> None:
-    load_preset(st.session_state["preset"])
-
-
-def first_visit() -> None:
-    """Defaults, then whatever a share link carries."""
-    ss = st.session_state
-    shared, messages = url_state.decode(st.query_params.to_dict())
-    key = shared["preset"] if shared["preset"] in PRESETS else DEFAULT
-    ss["preset"] = key
-    load_preset(key)
-    if shared["program"]:
-        ss["program"] = shared["program"]
-    try:        # values in the link override the program's defaults
-        prog = gc.parse(ss["program"])
-        ss.update({f"indefault:{n}": i.default for n, i in prog.inputs.items()})
-        messages += url_state.unknown_names(shared, prog)
-    except gc.ProgramError:
-        pass        # the editor shows what is wrong with the program
-    for name, v in shared["inputs"].items():
-        ss[f"in:{name}"] = v
-        try:        # the text says the link's value too (links made before this say 2.0)
-            ss["program"] = gc.set_input_value(ss["program"], name, v)
-            ss[f"indefault:{name}"] = float(v)
-        except (gc.ProgramError, ValueError):
-            pass
-    for name, m in shared["modes"].items():
-        ss[f"mode:{name}"] = m
-    if shared["targets"]:
-        ss["targets"] = shared["targets"]
-    if shared["watch"] is not None:
-        ss["unwatched"] = unwatched_by(ss["program"], shared["watch"])
-    ss["dtype"] = shared["dtype"]
-    ss["expand"] = shared["expand"]
-    ss["compare"] = shared["compare"]
-    ss["presentation"] = shared["presentation"]
-    ss["speed"] = shared["speed"]
-    ss["url_messages"] = messages
-    ss["ready"] = True
-
-
-# Streamlit forgets a page's widget values when another page runs; keep our own copy so
-# that a visit to a lesson does not wipe the program someone typed.
-_KEPT = ("program", "preset", "targets", "unwatched", "dtype", "expand", "compare",
-         "presentation", "speed")
-_KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
-
-
-def restore_widgets() -> None:
-    ss = st.session_state
-    for k, v in ss.get("_kept", {}).items():
-        if k not in ss:
-            ss[k] = v
-
-
-def keep_widgets() -> None:
-    ss = st.session_state
-    ss["_kept"] = {k: ss[k] for k in list(ss.keys())
-                   if k in _KEPT or str(k).startswith(_KEPT_PREFIXES)}
-
-
-if not st.session_state.get("ready"):
-    first_visit()
-restore_widgets()
 ss = st.session_state
+if not ss.get("ready"):
+    session.first_visit(ss, st.query_params.to_dict(), PRESETS, DEFAULT)
+session.restore_widgets(ss)
 ss.setdefault("presentation", ss.get("presentation_on", False))
-presenting = bool(ss.get("presentation"))
-ss["presentation_on"] = presenting        # lesson pages follow the Explorer's choice
+ss["presentation_on"] = presenting()        # lesson pages follow the Explorer's choice
 
-
-# One Exploration shared by every session that asks the same, never copied (the page only
-# reads it). At most 16 entries: an entry holds whole figures (up to three with side by
-# side), and a 300-node figure is several MB.
-@server_tuning.figure_cache(16)
-def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed):
-    """Pure and deterministic, so one result serves every session that asks the same."""
-    return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
-                      None if watch is None else list(watch), dtype, expand, presentation,
-                      compare, speed, cache=trace_cache())
-
-
-@st.cache_resource
-def trace_cache() -> gc.TraceCache:
-    """Compiled programs by structure, for the whole server: a program traced before (a
-    preset a class is moving the inputs of) runs as one tf.function (bench/README.md)."""
-    return gc.TraceCache(max_entries=64)
-
-
-@st.cache_resource
-def keyboard_script() -> str:
-    return (Path(__file__).parent / "assets" / "keys.js").read_text()
-
-
-# ---------------------------------------------------------------------------- sidebar
-ui.sidebar()
-with st.sidebar:
-    st.selectbox("Example program", list(PRESETS), key="preset", on_change=on_preset_change,
-                 format_func=lambda k: PRESETS[k].title,     # the seed is under the editor
-                 help="Every program from the four seed notebooks")
-    st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
-    st.toggle("Expand functions (show the ops inside)", key="expand",
-              help="Opens the functions that use TensorFlow's automatic gradient. A function "
-                   "running its custom rule stays one node: TensorFlow calls the rule, not "
-                   "the ops inside (switch it to automatic to open it).")
-    st.toggle("Automatic vs custom, side by side", key="compare", on_change=on_compare_change,
-              help="Both graphs, TensorFlow's automatic gradient beside your rules, in the "
-                   "“Automatic vs custom” tab under the graph (switching this on opens it).")
-    st.toggle("Presentation mode (large type)", key="presentation",
-              help="For a projector: large type, the graph first, controls tucked away. "
-                   "Share the link with presentation=1 to open a class straight into it.")
-    speed = st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
-                             format_func=lambda v: f"{v:g}×")
-    st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
-               "the backward ones. Keys on the graph: → ← step, Space play/pause, "
-               "Home/End first/last.")
-
-if presenting:
+sidebar()
+if presenting():
     st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
 
 st.title("Computational Graph Explorer")
-if not presenting:
+if not presenting():
     st.caption("Type a small program, switch each function between TensorFlow's automatic "
                "gradient and your own rule, and press ▶ Play to watch the backward pass: the "
                "upstream gradient arriving at each node, its local derivative, and the "
@@ -246,257 +43,6 @@ if not presenting:
                "live by TensorFlow.")
 
 
-# ---------------------------------------------------------------------------- controls
-_MARKDOWN = re.compile(r"([\\`*_$~<>\[\]])")       # what can restyle text mid-line
-
-
-def plain(text: str) -> str:
-    """``text`` shown as typed where Streamlit renders markdown: ``__import__`` is not bold,
-    ``w_1 * w_2`` not italic, ``$`` not LaTeX."""
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
-def cells(n: int) -> list:
-    """``n`` side-by-side cells to write into with ``with``. One cell is the current
-    container itself: a column block is two more messages to every browser on every run."""
-    return st.columns(n) if n > 1 else [contextlib.nullcontext()]
-
-
-def controls():
-    """Editor and widgets generated from the program; returns what to trace."""
-    st.text_area("Program", key="program", height=250,
-                 help="One statement a line. `f(x) = ...` defines a function, "
-                      "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "
-                      "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
-                      "The last value is the target.")
-    example = PRESETS[ss["preset"]]
-    # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
-    # never leaves the example's description standing under someone's own program
-    if ss["program"] == example.source:
-        st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
-    else:                                   # your own text: one click back to the example
-        st.button("↺ Back to the example", key="back_to_example",     # its name was cut off
-                  on_click=load_preset, args=(ss["preset"],),
-                  help=f"Replaces the text above with “{example.title}”, the example chosen "
-                       "in the sidebar")
-    try:
-        prog = gc.parse(ss["program"])
-    except gc.ProgramError as e:
-        return None, e, {}, {}, None
-    inputs, modes, watch = {}, {}, []
-    unwatched = ss.setdefault("unwatched", [])
-    if prog.inputs:
-        st.markdown("**Inputs**")
-        # one under another: side by side each had ~150 px on a laptop, too narrow for the
-        # constant/Variable switch ("tf.Vari", "Variabl")
-        for name, inp in prog.inputs.items():
-            key, dkey = f"in:{name}", f"indefault:{name}"
-            if inp.shape:
-                inputs[name] = tensor_input(name, inp)
-            # a new input, or the text changed its default: the box starts from the text
-            new = ss.get(dkey) != inp.default or key not in ss
-            ss[dkey] = inp.default
-            # written back on every run: a widget that comes back after a run that did not
-            # draw it (another program, then a sidebar change) otherwise ignores the state
-            # it had and starts at its own default, min_value (-1e9)
-            ss[key] = inp.default if new else ss[key]
-            if not inp.shape:
-                inputs[name] = st.number_input(
-                    f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
-                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
-                    on_change=on_value_change, args=(name,))
-            st.segmented_control(
-                "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
-                on_change=on_kind_change, args=(name, f"kind:{name}:{inp.kind}"),
-                format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
-                label_visibility="collapsed", required=True)
-            if inp.kind == "constant":
-                wkey = f"watch:{name}"
-                ss[wkey] = ss.get(wkey, name not in unwatched)    # written back: see above
-                if st.checkbox("tape.watch", key=wkey,
-                               help="Constants are tracked only if the tape watches "
-                                    "them; Variables always are."):
-                    watch.append(name)
-                    if name in unwatched:
-                        unwatched.remove(name)
-                elif name not in unwatched:
-                    unwatched.append(name)
-    if prog.functions:
-        st.markdown("**Gradient of each function**")
-    for name, fn in prog.functions.items():
-        if fn.has_custom_gradient:
-            key = f"mode:{name}"
-            ss[key] = ss.get(key) if ss.get(key) in ("custom", "automatic") else "custom"
-            modes[name] = st.segmented_control(
-                f"`{name}({', '.join(fn.params)})`: rule `{fn.rule_text}`",
-                ["custom", "automatic"], key=key, required=True,
-                format_func=lambda m: {"custom": "custom rule",
-                                       "automatic": "TensorFlow automatic"}[m])
-        else:
-            st.caption(f"`{name}({', '.join(fn.params)})`: automatic (no `grad` rule)")
-    choices = list(prog.assignments) + list(prog.inputs)
-    current = [t for t in ss.get("targets", []) if t in choices]
-    before = ss.get("default_target")
-    if not current and prog.default_target or \
-            current == [before] and prog.default_target not in (before, None):
-        # the last value is the target, as the help says: a line added below it (z = y + x)
-        # takes over, unless someone chose other targets
-        current = [prog.default_target]
-    ss["default_target"] = prog.default_target
-    ss["targets"] = current
-    st.multiselect("Differentiate (targets add up)", choices, key="targets",
-                   help="tape.gradient([targets], inputs): gradients of several targets add up")
-    return prog, None, inputs, modes, watch
-
-
-def show_error(ex) -> None:
-    st.error(plain(ex.error_text()), icon="⚠️")
-    err = ex.error
-    if isinstance(err, gc.ProgramError):
-        lines = ss["program"].split("\n")
-        if 1 <= err.line <= len(lines):
-            st.code(f"{lines[err.line - 1]}\n{' ' * (err.column - 1)}^", language=None)
-
-
-def show_graph(ex) -> None:
-    if not ex.ok:
-        st.info("Fix the program to see its graph. Your text is kept as typed.")
-        return
-    t = ex.trace
-    for check in ex.checks:     # a custom rule that breaks the chain rule or a shape
-        if check.kind != "automatic":
-            st.warning(plain(check.message), icon="⚠️")
-    st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="graph",
-                    config={"displayModeBar": False})
-    cols = cells(min(4, len(t.gradients)))
-    for i, row in enumerate(ex.gradients):
-        with cols[i % len(cols)]:
-            grad = t.gradients[row["input"]]
-            if getattr(grad, "ndim", 0):        # a tensor: its numbers below the metric
-                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}",
-                          f"shape {tuple(grad.shape)}")
-                st.caption(gc.fmt(grad, 4))
-            else:
-                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
-            if row["why"]:          # a None, 0 or NaN is explained where it is shown
-                st.caption(plain(row["why"]))
-
-
-def run(prog, parse_error, inputs, modes, watch):
-    """The one core call."""
-    if parse_error is not None:
-        return gc.Exploration(source=ss["program"], error=parse_error)
-    return explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
-                   tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
-                   ss["dtype"], ss.get("expand", False), presenting, ss.get("compare", False),
-                   speed)
-
-
-# ---------------------------------------------------------------------------- details
-def table(rows) -> None:
-    ui.table(rows, presenting)
-
-
-def trace_tab(ex) -> None:
-    st.caption("One row per gradient function TensorFlow ran, in its order. "
-               "downstream = upstream × local, unless a rule says otherwise.")
-    if ex.events:
-        table(ex.events)
-    else:
-        st.info("TensorFlow ran no gradient function: nothing the tape watched reaches "
-                "the target.")
-
-
-def gradients_tab(ex) -> None:
-    table(ex.gradients)
-    for row in ex.gradients:
-        if row["why"]:
-            st.markdown(f"- **{plain(row['input'])}: {plain(row['gradient'])}** — "
-                        f"{plain(row['why'])}")
-
-
-def compare_tab(ex) -> None:
-    if not any(f.has_custom_gradient for f in ex.program.functions.values()):
-        st.info("No function has a `grad` rule, so there is nothing to compare.")
-        return
-    if not ex.compare:
-        st.info("Switch on “Automatic vs custom, side by side” in the sidebar.")
-        return
-    cols = st.columns(2)
-    for col, mode in zip(cols, ("automatic", "custom")):
-        side = ex.compare[mode]
-        with col:
-            st.subheader("TensorFlow automatic" if mode == "automatic" else "Custom rules")
-            st.plotly_chart(server_tuning.plotly_spec(side.spec), key=f"cmp-{mode}",
-                            config={"displayModeBar": False})
-            table([{k: r[k] for k in ("input", "gradient", "why")} for r in side.gradients])
-
-
-def train_tab(ex) -> None:
-    prog, t = ex.program, ex.trace
-    st.caption("Minimise a value of this program with a Keras optimizer, through the "
-               "gradients shown above (custom rules included). Curves update while it runs.")
-    names = [n for n in prog.assignments]
-    if not names or not prog.inputs:
-        st.info("Training needs an input to change and a value to minimise.")
-        return
-    c1, c2, c3, c4 = st.columns(4)
-    # keyed by the program's names, so a new program starts from its own defaults
-    shape = "|".join(list(prog.inputs) + names)
-    params = c1.multiselect("Train", list(prog.inputs), default=list(prog.inputs)[:1],
-                            key=f"train:params:{shape}")
-    target = c2.selectbox("to minimise", names, index=len(names) - 1,
-                          key=f"train:target:{shape}")
-    optimizer = c3.selectbox("Optimizer", list(gc.OPTIMIZERS), key="train:opt")
-    lr = c4.number_input("Learning rate", value=0.1, min_value=1e-6, max_value=100.0,
-                         format="%g", key="train:lr")
-    # a program that branches on a value trains eagerly (no tf.function): keep runs short
-    most = 1000 if prog.has_conditionals else gc.LIMITS["steps"]
-    steps = st.slider("Steps", 10, most, 100, step=10, key="train:steps",
-                      help="Programs with 'a if cond else b' train step by step in Python, "
-                           "so they are limited to 1,000 steps here." if prog.has_conditionals
-                      else None)
-    if not st.button("Train", key="train:run", type="primary", disabled=not params):
-        return
-    chart, bar = st.empty(), st.progress(0.0)
-    records = []
-    try:
-        for chunk in server_tuning.paced(gc.train_chunks(
-                prog, params, target, inputs=t.inputs, modes=t.modes, optimizer=optimizer,
-                learning_rate=lr, steps=steps, dtype=ss["dtype"])):
-            records.extend(chunk)
-            bar.progress(len(records) / steps)
-            spec = gc.training_spec([("run", records)], param=params[0], steps=steps,
-                                    presentation=presenting)
-            chart.plotly_chart(server_tuning.plotly_spec(spec), key=f"train-chart-{len(records)}")
-    except (gc.ProgramError, ValueError) as e:
-        st.error(plain(str(e)))
-        return
-    table(gc.step_rows(records, every=max(1, steps // 10)))
-
-
-def export_tab(ex) -> None:
-    t = ex.trace
-    st.markdown("The address bar always holds the whole view: copy it to share. "
-                "Add `&presentation=1` to open it in presentation mode.")
-    c1, c2, c3 = st.columns(3)
-    c1.download_button("TensorFlow code (.py)", ex.code, file_name="program.py",
-                       mime="text/x-python", on_click="ignore")
-    # built when clicked, not on every rerun (it embeds plotly.js, ~4.7 MB): the file plays
-    # with no network, e.g. on a lecture-hall PC
-    c2.download_button("Animation (.html)",
-                       lambda: ex.figure.to_html(include_plotlyjs=True, auto_play=False),
-                       file_name="backward_pass.html", mime="text/html", on_click="ignore")
-    c3.download_button("Trace (.csv)", lambda: pd.DataFrame(ex.events).to_csv(index=False),
-                       file_name="trace.csv", mime="text/csv", on_click="ignore")
-    with st.expander("The generated TensorFlow code (prints the same numbers)"):
-        st.code(ex.code, language="python")
-
-
-TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
-        "Automatic vs custom": compare_tab, "Train": train_tab, "Share & export": export_tab}
-
-# ---------------------------------------------------------------------------- workspace
 @st.fragment
 def workspace() -> None:
     """Editor, inputs, graph and details: everything that follows from the program.
@@ -508,7 +54,7 @@ def workspace() -> None:
     """
     for msg in ss.pop("url_messages", []):     # shown once, gone at the next change
         st.warning(f"Share link: {plain(msg)}")
-    if presenting:
+    if presenting():
         # the graph first and wide; the editor below, folded away
         graph_area = st.container()
         with st.expander("Program and settings", expanded=False):
@@ -531,30 +77,14 @@ def workspace() -> None:
     for note in ex.notes:
         st.info(plain(note))
     if ex.ok:
-        # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
-        # page's work on every rerun, for nobody to see
-        tabs = st.tabs(list(TABS), key="details", on_change="rerun")
-        for tab, fill in zip(tabs, TABS.values()):
-            if tab.open:
-                with tab:
-                    fill(ex)
-        t = ex.trace
-        shared = url_state.encode({
-            "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
-            "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
-            "expand": ss.get("expand", False), "compare": ss.get("compare", False),
-            "presentation": presenting,
-            "preset": ss["preset"], "speed": speed})
-        if st.query_params.to_dict() != shared:     # an unchanged address is not re-sent
-            st.query_params.from_dict(shared)
-
-    keep_widgets()
+        details(ex)
+    session.keep_widgets(ss)
 
 
 workspace()
 st.html(f"<script>{keyboard_script()}</script>", unsafe_allow_javascript=True)
 
-if not presenting:
+if not presenting():
     st.divider()
     st.subheader("Lessons")
     for path, title, line in ui.LESSONS:

@@ -44,8 +44,9 @@ __all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure",
 # Stage two: the op registry, the interpreter, rule checks (issue 14)
 from .checks import RuleCheck, rule_checks  # noqa: E402
 from .ops import OPS, OpSpec, ShapeError  # noqa: E402
-from .tracer import (CompiledTracer, Forward, GraphRecorder, Settings, TraceCache,  # noqa: E402
-                     forward, resolve)
+from .compiled import CompiledTracer, TraceCache  # noqa: E402
+from .interpreter import Forward, GraphRecorder, Settings, forward  # noqa: E402
+from .tracer import resolve  # noqa: E402
 
 __all__ += ["rule_checks", "RuleCheck", "OPS", "OpSpec", "ShapeError", "forward", "Forward",
             "GraphRecorder", "Settings", "resolve", "TraceCache", "CompiledTracer"]

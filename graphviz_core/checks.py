@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from .report import fmt, rule_mismatch
-from .tracer import _DTYPES, _Context, _Interpreter, as_value
+from .interpreter import _DTYPES, _Context, _Interpreter, as_value
 from .values import same, shape_of
 
 __all__ = ["RuleCheck", "rule_checks", "KINDS"]

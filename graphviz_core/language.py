@@ -15,7 +15,12 @@ Statements::
     y = foo(foo(x))                     # value
 
 Limits (a hosted demo takes input from anyone) are checked here, before any TensorFlow
-work: text size, line count, expression depth, literal size, graph size after expansion.
+work: text size, line count, expression depth, literal size, graph size after expansion;
+shapes are checked by :mod:`graphviz_core.shapes` at the end of :func:`parse`.
+
+Why one module of ~700 lines: it is the allowlist. Each construct the language accepts and
+the message for each one it refuses stand next to each other (``_Converter``), so that a
+reviewer reads what user text can reach in one place.
 """
 from __future__ import annotations
 
@@ -718,86 +723,5 @@ def _expanded_size(expr, sizes: dict) -> int:
     return total
 
 
-def set_input_kind(source: str, name: str, kind: str, value: float | None = None) -> str:
-    r"""Rewrite input ``name``'s line as a ``Variable`` or a ``constant``; keep everything else.
-    ``value``, if given, becomes the number on that line (the value the page shows, which
-    may no longer be the one typed there).
-
-    >>> set_input_kind("x = 2.0  # start\ny = x*x", "x", "variable")
-    'x = Variable(2.0)  # start\ny = x*x'
-    >>> set_input_kind("x = 2.0\ny = x*x", "x", "variable", value=7)
-    'x = Variable(7.0)\ny = x*x'
-    """
-    prog = parse(source)
-    if name not in prog.inputs:
-        raise ProgramError(f"'{name}' is not an input", 1, 1,
-                           "only lines such as 'x = 2.0' can switch between kinds")
-    if kind not in ("variable", "constant"):
-        raise ValueError("kind must be 'variable' or 'constant'")
-    inp = prog.inputs[name]
-    lines = source.split("\n")
-    line = lines[inp.line - 1]
-    code, sep, comment = line.partition("#")
-    indent = code[: len(code) - len(code.lstrip())]
-    call = "Variable" if kind == "variable" else "constant"
-    number = _literal_text(name, inp.default if value is None else value)
-    new = f"{indent}{name} = {call}({number})"
-    if sep:
-        new += "  " + sep + comment
-    lines[inp.line - 1] = new
-    return "\n".join(lines)
-
-
-def _literal_text(name: str, value) -> str:
-    """``value`` (a number, nested list or array) as program text; ValueError if out of range.
-
-    >>> _literal_text("W", [[1, 2.5]]), _literal_text("x", 3)
-    ('[[1.0, 2.5]]', '3.0')
-    """
-    try:
-        a = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or a rectangular list of numbers") from None
-    if a.size == 0 or a.ndim > LIMITS["rank"] or a.size > LIMITS["elements"] or \
-            not np.all(np.abs(a) <= LIMITS["literal"]):
-        raise ValueError(f"{name} must be a number, or a list of at most "
-                         f"{LIMITS['elements']} numbers of rank at most {LIMITS['rank']}, each "
-                         f"of size at most {LIMITS['literal']:g}")
-    return repr(a.tolist()) if a.ndim else repr(float(a))
-
-
-_NUMBER = re.compile(r"(?:[-+]\s*)?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-
-
-def set_input_value(source: str, name: str, value: float) -> str:
-    r"""Write ``value`` as input ``name``'s number, in the form the line already has; keep
-    everything else. The page calls this when someone changes an input's box, so the text
-    and the graph never disagree.
-
-    >>> set_input_value("x = 2.0  # start\ny = x*x", "x", 3)
-    'x = 3.0  # start\ny = x*x'
-    >>> set_input_value("w = Variable(-1.5)\ny = w*w", "w", 0.25)
-    'w = Variable(0.25)\ny = w*w'
-    """
-    prog = parse(source)
-    if name not in prog.inputs:
-        raise ProgramError(f"'{name}' is not an input", 1, 1,
-                           "only lines such as 'x = 2.0' hold an input's value")
-    inp = prog.inputs[name]
-    if np.ndim(value) or inp.shape:         # a tensor: the line is written anew
-        return set_input_kind(source, name, inp.kind, value)
-    number = float(value)
-    _literal_text(name, number)
-    lines = source.split("\n")
-    code, sep, comment = lines[inp.line - 1].partition("#")
-    left, eq, right = code.partition("=")
-    lines[inp.line - 1] = left + eq + _NUMBER.sub(repr(number), right, count=1) + sep + comment
-    out = "\n".join(lines)
-    try:
-        again = parse(out).inputs.get(name)
-    except ProgramError:
-        again = None
-    if again is None or again.default != number or again.kind != inp.kind:
-        return set_input_kind(source, name, inp.kind, number)     # an unusual line: rewrite it
-    return out
-
+# The page's edits of a program's text (an input's number or kind) live in edits.py.
+from .edits import set_input_kind, set_input_value  # noqa: E402,F401

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-import server_tuning
-import ui
+from explorer_app import server as server_tuning
+from explorer_app import chrome as ui
 from graphviz_core import lessons, preset
 from graphviz_core.report import fmt
 
-server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
+server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
 st.set_page_config(page_title="Straight-through · Computational Graph Explorer",
                    page_icon="⏭️", layout="wide",
                    initial_sidebar_state="collapsed" if ui.url_presents() else "auto")

@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-import server_tuning
-import ui
+from explorer_app import server as server_tuning
+from explorer_app import chrome as ui
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
-server_tuning.configure()       # see server_tuning.py: no Keras clean-up per run
+server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
 st.set_page_config(page_title="GradientTape mechanics · Computational Graph Explorer",
                    page_icon="📼", layout="wide",
                    initial_sidebar_state="collapsed" if ui.url_presents() else "auto")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import server_tuning
+from explorer_app import server as server_tuning
 
 CONFIG = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
 
@@ -86,7 +86,7 @@ def _two_charts(preset):
     import streamlit as st
 
     import graphviz_core as gc
-    import server_tuning
+    from explorer_app import server as server_tuning
     p = gc.parse(gc.preset(preset).source)
     spec = gc.backward_spec(gc.trace(p), p)
     st.plotly_chart(gc.figure_from_spec(spec), key="figure")

@@ -2,7 +2,7 @@
 import pandas as pd
 import pyarrow as pa
 
-import ui          # the repository root is on the path (pytest.ini: pythonpath = .)
+from explorer_app import chrome as ui    # the repository root is on the path (pytest.ini)
 
 
 def test_rows_go_to_arrow_unless_arrow_would_refuse_or_drop_something():

@@ -1,0 +1,374 @@
+"""The Explorer page's sections: sidebar settings, the editor and inputs, the graph, the
+tabs under it. ``app.py`` calls them in order; each reads and writes ``st.session_state``
+through :mod:`explorer_app.session`'s rules, and draws.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import graphviz_core as gc
+from graphviz_core import state as url_state
+
+from . import chrome as ui
+from . import server as server_tuning
+from . import session
+
+PRESETS = {p.key: p for p in gc.PRESETS}
+DEFAULT = "foo3"
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get("presentation"))
+
+
+def sidebar() -> None:
+    """The page list, then the Explorer's own settings."""
+    ui.sidebar()
+    with st.sidebar:
+        st.selectbox("Example program", list(PRESETS), key="preset", on_change=lambda: session.load_preset(
+                     st.session_state, PRESETS[st.session_state["preset"]]),
+                     format_func=lambda k: PRESETS[k].title,     # the seed is under the editor
+                     help="Every program from the four seed notebooks")
+        st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
+        st.toggle("Expand functions (show the ops inside)", key="expand",
+                  help="Opens the functions that use TensorFlow's automatic gradient. A function "
+                       "running its custom rule stays one node: TensorFlow calls the rule, not "
+                       "the ops inside (switch it to automatic to open it).")
+        st.toggle("Automatic vs custom, side by side", key="compare", on_change=on_compare_change,
+                  help="Both graphs, TensorFlow's automatic gradient beside your rules, in the "
+                       "“Automatic vs custom” tab under the graph (switching this on opens it).")
+        st.toggle("Presentation mode (large type)", key="presentation",
+                  help="For a projector: large type, the graph first, controls tucked away. "
+                       "Share the link with presentation=1 to open a class straight into it.")
+        st.select_slider("Animation speed", url_state.SPEEDS, key="speed",
+                                 format_func=lambda v: f"{v:g}×")
+        st.caption("Under the graph the slider's →1, →2 … are the forward steps and ←1, ←2 … "
+                   "the backward ones. Keys on the graph: → ← step, Space play/pause, "
+                   "Home/End first/last.")
+
+
+def tensor_grid(value) -> pd.DataFrame:
+    """A tensor input as a grid: a vector is one row, a matrix its rows."""
+    a = np.atleast_2d(np.asarray(value, dtype=float))
+    return pd.DataFrame(a, columns=[str(j) for j in range(a.shape[1])])
+
+
+
+def tensor_input(name: str, inp):
+    """A grid for a tensor input; its value is the program's (edits are written back)."""
+    kind = "Variable" if inp.kind == "variable" else "constant"
+    key = f"grid:{name}:{hash(inp.default)}"       # new text, new grid
+    st.data_editor(tensor_grid(inp.default), key=key, on_change=session.set_tensor_cells,
+                   args=(st.session_state, name, key),
+                   hide_index=True, num_rows="fixed",
+                   column_config={c: st.column_config.NumberColumn(c, format="%g")
+                                  for c in tensor_grid(inp.default).columns})
+    st.caption(f"{name} ({kind}), shape {inp.shape}")
+    return inp.default
+
+
+
+def on_compare_change() -> None:
+    """Side by side on: open the tab that shows it (else nothing in view changed)."""
+    if st.session_state.get("compare"):
+        st.session_state["details"] = "Automatic vs custom"
+
+
+
+# One Exploration shared by every session that asks the same, never copied (the page only
+# reads it). At most 16 entries: an entry holds whole figures (up to three with side by
+# side), and a 300-node figure is several MB.
+@server_tuning.figure_cache(16)
+def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed):
+    """Pure and deterministic, so one result serves every session that asks the same."""
+    return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
+                      None if watch is None else list(watch), dtype, expand, presentation,
+                      compare, speed, cache=trace_cache())
+
+
+@st.cache_resource
+def trace_cache() -> gc.TraceCache:
+    """Compiled programs by structure, for the whole server: a program traced before (a
+    preset a class is moving the inputs of) runs as one tf.function (bench/README.md)."""
+    return gc.TraceCache(max_entries=64)
+
+
+@st.cache_resource
+def keyboard_script() -> str:
+    return (Path(__file__).parents[1] / "assets" / "keys.js").read_text()
+
+
+
+_MARKDOWN = re.compile(r"([\\`*_$~<>\[\]])")       # what can restyle text mid-line
+
+
+def plain(text: str) -> str:
+    """``text`` shown as typed where Streamlit renders markdown: ``__import__`` is not bold,
+    ``w_1 * w_2`` not italic, ``$`` not LaTeX."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def cells(n: int) -> list:
+    """``n`` side-by-side cells to write into with ``with``. One cell is the current
+    container itself: a column block is two more messages to every browser on every run."""
+    return st.columns(n) if n > 1 else [contextlib.nullcontext()]
+
+
+def controls():
+    """Editor and widgets generated from the program; returns what to trace."""
+    ss = st.session_state
+    st.text_area("Program", key="program", height=250,
+                 help="One statement a line. `f(x) = ...` defines a function, "
+                      "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "
+                      "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
+                      "The last value is the target.")
+    example = PRESETS[ss["preset"]]
+    # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
+    # never leaves the example's description standing under someone's own program
+    if ss["program"] == example.source:
+        st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
+    else:                                   # your own text: one click back to the example
+        st.button("↺ Back to the example", key="back_to_example",     # its name was cut off
+                  on_click=session.load_preset,
+                  args=(ss, PRESETS[ss["preset"]]),
+                  help=f"Replaces the text above with “{example.title}”, the example chosen "
+                       "in the sidebar")
+    try:
+        prog = gc.parse(ss["program"])
+    except gc.ProgramError as e:
+        return None, e, {}, {}, None
+    inputs, modes, watch = {}, {}, []
+    unwatched = ss.setdefault("unwatched", [])
+    if prog.inputs:
+        st.markdown("**Inputs**")
+        # one under another: side by side each had ~150 px on a laptop, too narrow for the
+        # constant/Variable switch ("tf.Vari", "Variabl")
+        for name, inp in prog.inputs.items():
+            key, dkey = f"in:{name}", f"indefault:{name}"
+            if inp.shape:
+                inputs[name] = tensor_input(name, inp)
+            # a new input, or the text changed its default: the box starts from the text
+            new = ss.get(dkey) != inp.default or key not in ss
+            ss[dkey] = inp.default
+            # written back on every run: a widget that comes back after a run that did not
+            # draw it (another program, then a sidebar change) otherwise ignores the state
+            # it had and starts at its own default, min_value (-1e9)
+            ss[key] = inp.default if new else ss[key]
+            if not inp.shape:
+                inputs[name] = st.number_input(
+                    f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
+                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
+                    on_change=session.set_value, args=(st.session_state, name))
+            st.segmented_control(
+                "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
+                on_change=session.set_kind,
+                args=(st.session_state, name, f"kind:{name}:{inp.kind}"),
+                format_func=lambda k: {"constant": "tf.constant", "variable": "tf.Variable"}[k],
+                label_visibility="collapsed", required=True)
+            if inp.kind == "constant":
+                wkey = f"watch:{name}"
+                ss[wkey] = ss.get(wkey, name not in unwatched)    # written back: see above
+                if st.checkbox("tape.watch", key=wkey,
+                               help="Constants are tracked only if the tape watches "
+                                    "them; Variables always are."):
+                    watch.append(name)
+                    if name in unwatched:
+                        unwatched.remove(name)
+                elif name not in unwatched:
+                    unwatched.append(name)
+    if prog.functions:
+        st.markdown("**Gradient of each function**")
+    for name, fn in prog.functions.items():
+        if fn.has_custom_gradient:
+            key = f"mode:{name}"
+            ss[key] = ss.get(key) if ss.get(key) in ("custom", "automatic") else "custom"
+            modes[name] = st.segmented_control(
+                f"`{name}({', '.join(fn.params)})`: rule `{fn.rule_text}`",
+                ["custom", "automatic"], key=key, required=True,
+                format_func=lambda m: {"custom": "custom rule",
+                                       "automatic": "TensorFlow automatic"}[m])
+        else:
+            st.caption(f"`{name}({', '.join(fn.params)})`: automatic (no `grad` rule)")
+    choices = list(prog.assignments) + list(prog.inputs)
+    session.follow_targets(ss, prog)
+    st.multiselect("Differentiate (targets add up)", choices, key="targets",
+                   help="tape.gradient([targets], inputs): gradients of several targets add up")
+    return prog, None, inputs, modes, watch
+
+
+
+def show_error(ex) -> None:
+    ss = st.session_state
+    st.error(plain(ex.error_text()), icon="⚠️")
+    err = ex.error
+    if isinstance(err, gc.ProgramError):
+        lines = ss["program"].split("\n")
+        if 1 <= err.line <= len(lines):
+            st.code(f"{lines[err.line - 1]}\n{' ' * (err.column - 1)}^", language=None)
+
+
+def show_graph(ex) -> None:
+    if not ex.ok:
+        st.info("Fix the program to see its graph. Your text is kept as typed.")
+        return
+    t = ex.trace
+    for check in ex.checks:     # a custom rule that breaks the chain rule or a shape
+        if check.kind != "automatic":
+            st.warning(plain(check.message), icon="⚠️")
+    st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="graph",
+                    config={"displayModeBar": False})
+    cols = cells(min(4, len(t.gradients)))
+    for i, row in enumerate(ex.gradients):
+        with cols[i % len(cols)]:
+            grad = t.gradients[row["input"]]
+            if getattr(grad, "ndim", 0):        # a tensor: its numbers below the metric
+                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}",
+                          f"shape {tuple(grad.shape)}")
+                st.caption(gc.fmt(grad, 4))
+            else:
+                st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
+            if row["why"]:          # a None, 0 or NaN is explained where it is shown
+                st.caption(plain(row["why"]))
+
+
+def run(prog, parse_error, inputs, modes, watch):
+    """The one core call."""
+    ss = st.session_state
+    if parse_error is not None:
+        return gc.Exploration(source=ss["program"], error=parse_error)
+    return explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
+                   tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
+                   ss["dtype"], ss.get("expand", False), presenting(), ss.get("compare", False),
+                   ss.get("speed", 1.0))
+
+
+# ---------------------------------------------------------------------------- details
+def table(rows) -> None:
+    ui.table(rows, presenting())
+
+
+def trace_tab(ex) -> None:
+    st.caption("One row per gradient function TensorFlow ran, in its order. "
+               "downstream = upstream × local, unless a rule says otherwise.")
+    if ex.events:
+        table(ex.events)
+    else:
+        st.info("TensorFlow ran no gradient function: nothing the tape watched reaches "
+                "the target.")
+
+
+def gradients_tab(ex) -> None:
+    table(ex.gradients)
+    for row in ex.gradients:
+        if row["why"]:
+            st.markdown(f"- **{plain(row['input'])}: {plain(row['gradient'])}** — "
+                        f"{plain(row['why'])}")
+
+
+def compare_tab(ex) -> None:
+    if not any(f.has_custom_gradient for f in ex.program.functions.values()):
+        st.info("No function has a `grad` rule, so there is nothing to compare.")
+        return
+    if not ex.compare:
+        st.info("Switch on “Automatic vs custom, side by side” in the sidebar.")
+        return
+    cols = st.columns(2)
+    for col, mode in zip(cols, ("automatic", "custom")):
+        side = ex.compare[mode]
+        with col:
+            st.subheader("TensorFlow automatic" if mode == "automatic" else "Custom rules")
+            st.plotly_chart(server_tuning.plotly_spec(side.spec), key=f"cmp-{mode}",
+                            config={"displayModeBar": False})
+            table([{k: r[k] for k in ("input", "gradient", "why")} for r in side.gradients])
+
+
+def train_tab(ex) -> None:
+    ss = st.session_state
+    prog, t = ex.program, ex.trace
+    st.caption("Minimise a value of this program with a Keras optimizer, through the "
+               "gradients shown above (custom rules included). Curves update while it runs.")
+    names = [n for n in prog.assignments]
+    if not names or not prog.inputs:
+        st.info("Training needs an input to change and a value to minimise.")
+        return
+    c1, c2, c3, c4 = st.columns(4)
+    # keyed by the program's names, so a new program starts from its own defaults
+    shape = "|".join(list(prog.inputs) + names)
+    params = c1.multiselect("Train", list(prog.inputs), default=list(prog.inputs)[:1],
+                            key=f"train:params:{shape}")
+    target = c2.selectbox("to minimise", names, index=len(names) - 1,
+                          key=f"train:target:{shape}")
+    optimizer = c3.selectbox("Optimizer", list(gc.OPTIMIZERS), key="train:opt")
+    lr = c4.number_input("Learning rate", value=0.1, min_value=1e-6, max_value=100.0,
+                         format="%g", key="train:lr")
+    # a program that branches on a value trains eagerly (no tf.function): keep runs short
+    most = 1000 if prog.has_conditionals else gc.LIMITS["steps"]
+    steps = st.slider("Steps", 10, most, 100, step=10, key="train:steps",
+                      help="Programs with 'a if cond else b' train step by step in Python, "
+                           "so they are limited to 1,000 steps here." if prog.has_conditionals
+                      else None)
+    if not st.button("Train", key="train:run", type="primary", disabled=not params):
+        return
+    chart, bar = st.empty(), st.progress(0.0)
+    records = []
+    try:
+        for chunk in server_tuning.paced(gc.train_chunks(
+                prog, params, target, inputs=t.inputs, modes=t.modes, optimizer=optimizer,
+                learning_rate=lr, steps=steps, dtype=ss["dtype"])):
+            records.extend(chunk)
+            bar.progress(len(records) / steps)
+            spec = gc.training_spec([("run", records)], param=params[0], steps=steps,
+                                    presentation=presenting())
+            chart.plotly_chart(server_tuning.plotly_spec(spec), key=f"train-chart-{len(records)}")
+    except (gc.ProgramError, ValueError) as e:
+        st.error(plain(str(e)))
+        return
+    table(gc.step_rows(records, every=max(1, steps // 10)))
+
+
+def export_tab(ex) -> None:
+    st.markdown("The address bar always holds the whole view: copy it to share. "
+                "Add `&presentation=1` to open it in presentation mode.")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("TensorFlow code (.py)", ex.code, file_name="program.py",
+                       mime="text/x-python", on_click="ignore")
+    # built when clicked, not on every rerun (it embeds plotly.js, ~4.7 MB): the file plays
+    # with no network, e.g. on a lecture-hall PC
+    c2.download_button("Animation (.html)",
+                       lambda: ex.figure.to_html(include_plotlyjs=True, auto_play=False),
+                       file_name="backward_pass.html", mime="text/html", on_click="ignore")
+    c3.download_button("Trace (.csv)", lambda: pd.DataFrame(ex.events).to_csv(index=False),
+                       file_name="trace.csv", mime="text/csv", on_click="ignore")
+    with st.expander("The generated TensorFlow code (prints the same numbers)"):
+        st.code(ex.code, language="python")
+
+
+TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
+        "Automatic vs custom": compare_tab, "Train": train_tab, "Share & export": export_tab}
+
+
+
+def details(ex) -> None:
+    """The tabs under the graph, and the address bar kept equal to the whole view."""
+    ss = st.session_state
+    # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
+    # page's work on every rerun, for nobody to see
+    tabs = st.tabs(list(TABS), key="details", on_change="rerun")
+    for tab, fill in zip(tabs, TABS.values()):
+        if tab.open:
+            with tab:
+                fill(ex)
+    t = ex.trace
+    shared = url_state.encode({
+        "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
+        "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
+        "expand": ss.get("expand", False), "compare": ss.get("compare", False),
+        "presentation": presenting(), "preset": ss["preset"], "speed": ss.get("speed", 1.0)})
+    if st.query_params.to_dict() != shared:     # an unchanged address is not re-sent
+        st.query_params.from_dict(shared)

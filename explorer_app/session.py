@@ -1,0 +1,210 @@
+"""The Explorer's session model: plain functions on a mutable mapping (``st.session_state``
+on the page, a ``dict`` in tests). Nothing here draws anything.
+
+Keys kept in the mapping
+------------------------
+``program`` the editor's text (the program is the source of truth: every input box writes
+its number into it); ``preset`` the example chosen; ``targets``; ``unwatched`` constants
+the tape must not watch; ``dtype``, ``expand``, ``compare``, ``presentation``, ``speed``;
+per input ``in:<name>`` (its box) and ``indefault:<name>`` (the value the text last had);
+``mode:<function>``; ``watch:<constant>``; ``default_target`` (the last value of the
+program when the targets were last chosen); ``_kept`` (widget values that survive a visit
+to a lesson); ``ready`` once the first visit is done.
+
+>>> import graphviz_core as gc
+>>> state = {}
+>>> first_visit(state, {}, {p.key: p for p in gc.PRESETS}, "foo3")
+>>> state["preset"], state["targets"], state["ready"]
+('foo3', [], True)
+"""
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+import numpy as np
+
+import graphviz_core as gc
+from graphviz_core import state as url_state
+
+__all__ = ["load_preset", "unwatched_by", "set_kind", "set_value", "set_tensor_cells",
+           "first_visit", "restore_widgets", "keep_widgets", "follow_targets", "KEPT"]
+
+# per-input and per-function widget values: a new program must not inherit them
+_WIDGET_PREFIXES = ("in:", "indefault:", "mode:", "watch:", "kind:")
+# Streamlit forgets a page's widget values when another page runs; these are copied aside
+# so that a visit to a lesson does not wipe the program someone typed
+KEPT = ("program", "preset", "targets", "unwatched", "dtype", "expand", "compare",
+        "presentation", "speed")
+_KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
+
+
+def load_preset(state: MutableMapping, preset) -> None:
+    """Put a preset's program and settings into the session (widgets read them).
+
+    >>> s = {"in:x": 5.0}
+    >>> load_preset(s, gc.preset("f_constants")); s["program"] == gc.preset("f_constants").source
+    True
+    >>> "in:x" in s, s["unwatched"]
+    (False, ['c1', 'c2'])
+    """
+    state["program"] = preset.source
+    state["targets"] = list(preset.targets or [])
+    state.pop("default_target", None)     # an example's (or a link's) targets are kept as given
+    state["unwatched"] = unwatched_by(preset.source, preset.watch)
+    state["dtype"] = preset.dtype
+    for k in [k for k in state if str(k).startswith(_WIDGET_PREFIXES)]:
+        del state[k]
+    state["_kept"] = {}            # the previous program's widget values must not come back
+
+
+def unwatched_by(source: str, watch) -> list:
+    """The constants of ``source`` that a watch list (None: all of them) leaves unwatched.
+
+    The session keeps this, not the watch list: a constant typed later is watched, as in any
+    new program, and a box someone unticked stays unticked while its input is a Variable
+    (Streamlit forgets the state of a checkbox that a run does not draw).
+
+    >>> unwatched_by("a = 1.0\\nb = 2.0\\ny = a * b", ["a"]), unwatched_by("a = 1.0", None)
+    (['b'], [])
+    """
+    if watch is None:
+        return []
+    try:
+        prog = gc.parse(source)
+    except gc.ProgramError:
+        return []
+    return [n for n, i in prog.inputs.items() if i.kind == "constant" and n not in watch]
+
+
+def set_kind(state: MutableMapping, name: str, key: str) -> None:
+    """A Variable/constant switch rewrites that input's line in the program text, with the
+    number its box shows, so text and graph agree.
+
+    >>> s = {"program": "x = 2.0\\ny = x*x", "k": "variable", "in:x": 3.0}
+    >>> set_kind(s, "x", "k"); s["program"]
+    'x = Variable(3.0)\\ny = x*x'
+    """
+    try:
+        state["program"] = gc.set_input_kind(state["program"], name, state[key],
+                                             state.get(f"in:{name}"))
+    except (gc.ProgramError, ValueError, KeyError):
+        pass        # the program changed under the widget; the editor shows the error
+
+
+def set_value(state: MutableMapping, name: str) -> None:
+    """An input's box writes its number into the program's line: the text, the graph and a
+    copied link say the same x.
+
+    >>> s = {"program": "x = 2.0  # start\\ny = x*x", "in:x": 4.5}
+    >>> set_value(s, "x"); s["program"]
+    'x = 4.5  # start\\ny = x*x'
+    """
+    try:
+        state["program"] = gc.set_input_value(state["program"], name, state[f"in:{name}"])
+    except (gc.ProgramError, ValueError, KeyError):
+        pass        # the program changed under the widget; the editor shows the error
+
+
+def set_tensor_cells(state: MutableMapping, name: str, key: str) -> None:
+    """A tensor's grid (``st.data_editor``, whose state at ``key`` lists the edited cells)
+    writes its numbers into the program's line, as a number box does.
+
+    >>> s = {"program": "W = Variable([[1.0, 2.0]])\\ny = W*W",
+    ...      "g": {"edited_rows": {0: {"1": 5.0}}}}
+    >>> set_tensor_cells(s, "W", "g"); s["program"]
+    'W = Variable([[1.0, 5.0]])\\ny = W*W'
+    """
+    try:
+        inp = gc.parse(state["program"]).inputs[name]
+        a = np.atleast_2d(np.array(inp.default, dtype=float))
+        for row, cols in (state[key] or {}).get("edited_rows", {}).items():
+            for col, v in cols.items():
+                a[int(row), int(col)] = float(v)
+        state["program"] = gc.set_input_value(state["program"], name, a.reshape(inp.shape))
+    except (gc.ProgramError, ValueError, KeyError, IndexError, TypeError):
+        pass        # the program changed under the widget, or a cell was emptied
+
+
+def first_visit(state: MutableMapping, query: dict, presets: dict, default: str) -> None:
+    """Defaults, then whatever a share link's ``query`` carries.
+
+    >>> s = {}
+    >>> q = url_state.encode({"program": "x = 2.0\\ny = x*x", "inputs": {"x": 3.0}})
+    >>> first_visit(s, q, {p.key: p for p in gc.PRESETS}, "foo3"); s["program"]
+    'x = 3.0\\ny = x*x'
+    """
+    shared, messages = url_state.decode(query)
+    key = shared["preset"] if shared["preset"] in presets else default
+    state["preset"] = key
+    load_preset(state, presets[key])
+    if shared["program"]:
+        state["program"] = shared["program"]
+    try:        # values in the link override the program's defaults
+        prog = gc.parse(state["program"])
+        state.update({f"indefault:{n}": i.default for n, i in prog.inputs.items()})
+        messages += url_state.unknown_names(shared, prog)
+    except gc.ProgramError:
+        pass        # the editor shows what is wrong with the program
+    for name, v in shared["inputs"].items():
+        state[f"in:{name}"] = v
+        try:        # the text says the link's value too (links made before this say 2.0)
+            state["program"] = gc.set_input_value(state["program"], name, v)
+            state[f"indefault:{name}"] = float(v)
+        except (gc.ProgramError, ValueError):
+            pass
+    for name, m in shared["modes"].items():
+        state[f"mode:{name}"] = m
+    if shared["targets"]:
+        state["targets"] = shared["targets"]
+    if shared["watch"] is not None:
+        state["unwatched"] = unwatched_by(state["program"], shared["watch"])
+    for k in ("dtype", "expand", "compare", "presentation", "speed"):
+        state[k] = shared[k]
+    state["url_messages"] = messages
+    state["ready"] = True
+
+
+def restore_widgets(state: MutableMapping) -> None:
+    """Bring back kept widget values that Streamlit dropped while another page ran.
+
+    >>> s = {"_kept": {"program": "x = 1.0", "dtype": "float64"}, "dtype": "float32"}
+    >>> restore_widgets(s); s["program"], s["dtype"]
+    ('x = 1.0', 'float32')
+    """
+    for k, v in state.get("_kept", {}).items():
+        if k not in state:
+            state[k] = v
+
+
+def keep_widgets(state: MutableMapping) -> None:
+    """Copy the widget values worth keeping aside (see :func:`restore_widgets`).
+
+    >>> s = {"program": "x = 1.0", "in:x": 1.0, "graph": object()}
+    >>> keep_widgets(s); sorted(s["_kept"])
+    ['in:x', 'program']
+    """
+    state["_kept"] = {k: state[k] for k in list(state.keys())
+                      if k in KEPT or str(k).startswith(_KEPT_PREFIXES)}
+
+
+def follow_targets(state: MutableMapping, prog) -> list:
+    """The targets after an edit: the chosen ones that still exist; the program's last value
+    when none is left, or when the last value was the only target and a new line took its
+    place (``z = y + x`` typed under ``y``), unless someone chose other targets.
+
+    >>> s = {"targets": ["y"], "default_target": "y"}
+    >>> follow_targets(s, gc.parse("x = 1.0\\ny = x*x\\nz = y + x"))
+    ['z']
+    >>> s = {"targets": ["x"], "default_target": "y"}
+    >>> follow_targets(s, gc.parse("x = 1.0\\ny = x*x\\nz = y + x"))
+    ['x']
+    """
+    choices = list(prog.assignments) + list(prog.inputs)
+    current = [t for t in state.get("targets", []) if t in choices]
+    before = state.get("default_target")
+    if not current and prog.default_target or \
+            current == [before] and prog.default_target not in (before, None):
+        current = [prog.default_target]
+    state["default_target"] = prog.default_target
+    state["targets"] = current
+    return current
