@@ -29,13 +29,34 @@ __all__ = [
 ]
 # Modules added by later work register their public names below, one block each.
 
-# Lessons (pages/1_Chain_rule.py .. pages/4_Numerical_stability.py)
+# Lessons (pages/1_Chain_rule.py .. pages/4_Numerical_stability.py): graphviz_core.lessons
 from . import lessons  # noqa: E402
-from .lessons import *  # noqa: E402,F401,F403 - every name in lessons.__all__
-__all__ += ["lessons", *lessons.__all__]
+from .lessons import (CHAIN_RULES, FORMULATIONS, ChainRule, ChainVariant,  # noqa: E402
+                      FiniteDifferences, Formulation, StraightThrough, Sweep, TapeTwice,
+                      TwoStep, WhereTrap, bad_step_at, chain_rule, chain_source, explorer_link,
+                      finite_difference_figure, finite_differences, hessian_table,
+                      overflow_threshold, seed_f, several_targets, stability_at,
+                      stability_figure, stability_sweep, stop_gradient_case, straight_through,
+                      straight_through_figure, sweep, tape_twice, two_step, watch_cases,
+                      where_trap)
+
+__all__ += [
+    "lessons",
+    "explorer_link", "sweep", "Sweep",
+    "chain_source", "chain_rule", "ChainRule", "ChainVariant", "CHAIN_RULES",
+    "two_step", "TwoStep", "bad_step_at", "straight_through", "StraightThrough",
+    "straight_through_figure",
+    "seed_f", "finite_differences", "FiniteDifferences", "finite_difference_figure",
+    "tape_twice", "TapeTwice", "watch_cases", "several_targets", "hessian_table",
+    "stop_gradient_case",
+    "FORMULATIONS", "Formulation", "overflow_threshold", "stability_sweep",
+    "stability_figure", "stability_at", "where_trap", "WhereTrap",
+]
+
+# Training (pages/5_Sign_training_lab.py): graphviz_core.training, its curves in figures
+from .figures import training_figure, training_spec  # noqa: E402
 from .training import (OPTIMIZERS, SURROGATES, StepRecord, Surrogate,  # noqa: E402
-                       Trainer, sign_program, step_rows, train, train_chunks,
-                       training_figure, training_spec)
+                       Trainer, sign_program, step_rows, train, train_chunks)
 
 __all__ += ["train", "train_chunks", "Trainer", "StepRecord", "training_figure",
             "training_spec", "step_rows",

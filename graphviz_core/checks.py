@@ -55,6 +55,11 @@ def rule_checks(trace, kinds=KINDS) -> list[RuleCheck]:
 
     ``kinds`` limits the checks made (``automatic`` runs TensorFlow once per custom event
     unless the trace already carries its references).
+
+    >>> import graphviz_core as gc
+    >>> t = gc.trace(gc.parse("f(x) = x * x\\ngrad f(x, dy) = dy * 2 * x\\nx = 3.0\\ny = f(x)"))
+    >>> rule_checks(t)
+    []
     """
     prog = trace.program
     out = []

@@ -131,7 +131,9 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     return ex
 
 
-def _same(a, b) -> bool:
+def _nearly_same(a, b) -> bool:
+    """:func:`~graphviz_core.values.same` with a relative tolerance of 1e-6 (None and NaN
+    compare as there)."""
     return same(a, b, rel=1e-6)
 
 
@@ -139,7 +141,7 @@ def _rule_differences(custom: Trace, automatic: Trace) -> list[str]:
     """A note when the custom rules change a final gradient: a surrogate on purpose, or a
     rule that is not the derivative of its function (the bug side by side is for)."""
     diff = [n for n in custom.gradients
-            if not _same(custom.gradients[n], automatic.gradients[n])]
+            if not _nearly_same(custom.gradients[n], automatic.gradients[n])]
     if not diff:
         return []
     d = " + ".join(custom.targets)

@@ -114,7 +114,12 @@ def rule_mismatch(event, rel: float = 1e-5) -> tuple:
 
 
 def event_rows(trace) -> list[dict]:
-    """One row per backward event, in TensorFlow's order (the trace table)."""
+    """One row per backward event, in TensorFlow's order (the trace table).
+
+    >>> import graphviz_core as gc
+    >>> [(r["op"], r["upstream"], r["local"]) for r in event_rows(gc.trace(gc.parse("x = 3.0\\ny = x * x")))]
+    [('mul → y', '1', '3, 3')]
+    """
     g = trace.graph
     rows = []
     for i, e in enumerate(trace.events):
@@ -200,7 +205,13 @@ def value_notes(trace, prog) -> list[str]:
 
 
 def explain_gradient(trace, prog, name: str) -> str:
-    """Why the gradient of ``name`` is None, 0, NaN or ±inf (empty if an ordinary number)."""
+    """Why the gradient of ``name`` is None, 0, NaN or ±inf (empty if an ordinary number).
+
+    >>> import graphviz_core as gc
+    >>> p = gc.parse("x = 3.0\\nc = 2.0\\ny = x * x")
+    >>> explain_gradient(gc.trace(p), p, "c")
+    "disconnected: no target depends on 'c' in the graph"
+    """
     value = trace.gradients.get(name)
     g = trace.graph
     src = next(n for n, a in g.nodes(data=True) if a["kind"] == "input" and a["names"][0] == name)
@@ -280,7 +291,13 @@ def _inside(fn) -> str:
 
 
 def gradient_rows(trace, prog) -> list[dict]:
-    """One row per input: its final gradient and, for None / 0 / NaN, the reason."""
+    """One row per input: its final gradient and, for None / 0 / NaN, the reason.
+
+    >>> import graphviz_core as gc
+    >>> p = gc.parse("x = 3.0\\ny = x * x")
+    >>> gradient_rows(gc.trace(p), p)
+    [{'input': 'x', 'kind': 'constant', 'value': '3', 'gradient': '6', 'why': ''}]
+    """
     rows = []
     for name, value in trace.gradients.items():
         inp = prog.inputs[name]

@@ -71,6 +71,11 @@ def resolve(prog: Program, inputs=None, modes=None, targets=None, watch=None,
     """Check the arguments of :func:`trace` against the program and fill in defaults.
 
     An input may be given a new shape; the shapes of the program are then checked again.
+
+    >>> from graphviz_core import parse
+    >>> s = resolve(parse("c = 2.0\\nw = Variable([1.0, 2.0])\\ny = c * w"), inputs={"c": 3})
+    >>> s.inputs["c"], s.targets, s.watch
+    (3.0, ('y',), ('c',))
     """
     if not isinstance(dtype, str) or dtype not in _DTYPES:
         raise ValueError(f"dtype must be 'float32' or 'float64', not {dtype!r}")

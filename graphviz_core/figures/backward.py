@@ -1,4 +1,4 @@
-"""Plotly figures: the animated backward pass, and the comparison of two traces.
+"""The animated backward pass: a finished trace as a plotly figure that plays in the browser.
 
 :func:`backward_spec` is a pure function of a finished trace. It returns the figure as the
 plain dict plotly.js reads (:func:`backward_figure`: the same as a ``go.Figure``), whose
@@ -12,126 +12,29 @@ frames play in the browser (no server round-trip per frame):
   producer).
 
 Trace indices are fixed (see ``_T``) so that frames can address them. Axes are fixed across
-frames. Colours are the Okabe-Ito palette, which stays distinct for colour-blind viewers.
+frames. Colours are the Okabe-Ito palette (:mod:`.palette`), which stays distinct for
+colour-blind viewers. The words drawn (hover, text under nodes, captions) are in
+:mod:`.backward_text`; sizes, margins and the controls' layout in :mod:`.backward_layout`.
 """
 from __future__ import annotations
 
-import math
-import re
-
-import numpy as np
 import plotly.graph_objects as go
 
-from .layout import layered_layout
-from .values import finite
-from .report import first_nonfinite, fmt, real_inputs, rule_mismatch
+from ..layout import layered_layout
+from ..report import first_nonfinite, real_inputs
+from ..values import finite
+from .backward_layout import (_LINE_EM, _Sizes, _backward_layout, _height, _margins,
+                              _y_range)
+from .backward_text import _BORN_BAD, _FIRST_BAD, _caption, _info, _num, _short, node_hover
+from .palette import PALETTE
 
-__all__ = ["backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "substitute",
-           "node_hover"]
-
-# Okabe & Ito (2008), "Color Universal Design"
-PALETTE = {
-    "ink": "#1a1a1a", "muted": "#6b6b6b", "edge": "#c9c9c9", "idle": "#eeeeee",
-    "forward": "#56B4E9", "active": "#E69F00", "gradient": "#0072B2", "done": "#009E73",
-    "custom": "#CC79A7", "none": "#6b6b6b", "nan": "#D55E00", "paper": "#ffffff",
-}
+__all__ = ["backward_figure", "backward_spec", "figure_from_spec"]
 
 # trace indices (frames update the dynamic ones by index)
 _T = dict(edges=0, grad_edges=1, none_edges=2, nan_edges=3, halo=4, nodes=5, info=6,
           packets=7, literals=8, caption=9)
 _DYNAMIC = [_T[k] for k in ("grad_edges", "none_edges", "nan_edges", "halo", "nodes", "info",
                             "packets", "caption")]
-
-
-def _num(v, digits: int = 5) -> str:
-    """:func:`report.fmt` for text drawn on the graph, where space is short: whole numbers of
-    more than 7 digits in e-notation. Tables and the hover keep every digit (4294967296).
-
-    >>> _num(10686474223616.0), _num(1024.0), _num((2.0, 4294967296.0))
-    ('1.06865e+13', '1024', '2, 4.29497e+09')
-    """
-    if isinstance(v, (tuple, list)):
-        return ", ".join(_num(x, digits) for x in v)
-    if isinstance(v, np.ndarray) and v.ndim:
-        # on the graph a tensor is its shape; hover, tables and the CSV hold its numbers
-        return fmt(v, 3) if v.size <= 3 else "×".join(map(str, v.shape)) + " tensor"
-    if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) >= 1e7:
-        return f"{v:.{digits + 1}g}"
-    return fmt(v, digits)
-
-
-def _finite(v) -> bool:
-    return finite(v)
-
-
-def substitute(text: str, env: dict, digits: int = 5) -> str:
-    """Replace names in ``text`` by their values: ``dy * 2*x`` -> ``32 * 2*4``.
-
-    >>> substitute("dy * 2*x", {"dy": 32.0, "x": 4.0})
-    '32 * 2*4'
-    """
-    def repl(m):
-        name = m.group(0)
-        if name in env and env[name] is not None:
-            v = fmt(env[name], digits)
-            return f"({v})" if v.startswith("-") else v
-        return name
-    return re.sub(r"(?<![\w.])[A-Za-z_]\w*", repl, text)
-
-
-# ---------------------------------------------------------------------------- hover text
-
-def node_hover(trace, prog, node: str) -> str:
-    """Everything about a node: op, value, upstream, local, downstream, formulas with numbers."""
-    g = trace.graph
-    a = g.nodes[node]
-    ev = trace.events[a["event"]] if a["event"] is not None else None
-    lines = []
-    kind = {"input": a["input_kind"], "op": "built-in", "call": f"function, {a['mode']}",
-            "literal": "number"}[a["kind"]]
-    title = a["label"] if a["kind"] != "op" else a["op"]
-    names = f" → {', '.join(a['names'])}" if a["names"] and a["kind"] != "input" else ""
-    lines.append(f"<b>{title}</b>{names}  ({kind}{', line ' + str(a['line']) if a['line'] else ''})")
-    if a["group"]:
-        lines.append(f"inside {a['function']} (call {a['group']}, expanded)")
-    if a["kind"] == "input":
-        lines.append(f"value: {fmt(a['value'])}")
-        watched = "watched by the tape" if a["watched"] else "NOT watched by the tape"
-        lines.append(f"{watched}")
-        lines.append(f"gradient: {fmt(a['gradient'])}")
-        return "<br>".join(lines)
-    env = dict(trace.values)
-    if a["kind"] == "call":
-        fn = prog.functions[a["function"]]
-        if ev is not None:
-            env = dict(zip(fn.params, ev.inputs))
-        elif a["inputs"]:
-            env = {p: g.nodes[i]["value"] for p, i in zip(fn.params, a["inputs"])}
-        lines.append(f"forward: {a['function']}({', '.join(fn.params)}) = {fn.text} = "
-                     f"{substitute(fn.text, env)} = {fmt(a['value'])}")
-    else:
-        text = a["expr"] or a["op"]
-        lines.append(f"forward: {text} = {substitute(text, env)} = {fmt(a['value'])}")
-    if ev is None:
-        lines.append("backward: no gradient reached this node")
-        return "<br>".join(lines)
-    lines.append(f"upstream: {fmt(ev.upstream)}")
-    lines.append(f"local: {fmt(ev.local)}")
-    lines.append(f"downstream: {fmt(ev.downstream)}")
-    if a["kind"] == "call" and ev.mode == "custom":
-        fn = prog.functions[a["function"]]
-        renv = dict(zip(fn.rule_params, tuple(ev.inputs) + (ev.upstream,)))
-        for p, part, down in zip(fn.params, fn.rule, ev.downstream):
-            text = getattr(part, "text", "None") or "None"
-            lines.append(f"rule for {p}: {text} = {substitute(text, renv)} = {fmt(down)}")
-    else:
-        for i, (loc, down) in enumerate(zip(ev.local, ev.downstream)):
-            lines.append(f"input {i + 1}: upstream × local = {fmt(ev.upstream)} × {fmt(loc)}"
-                         f" = {fmt(down)}")
-    if rule_mismatch(ev):
-        lines.append("⚠ downstream ≠ upstream × local: the rule does not multiply by upstream")
-    return "<br>".join(lines)
-
 
 # ---------------------------------------------------------------------------- the figure
 
@@ -256,8 +159,8 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
             lit = pos[n][0] <= forward_x or fired >= 0
             ev_i = a["event"]
             done = ev_i is not None and ev_i <= fired
-            bad = (lit and not _finite(a["value"])) or \
-                  (done and not all(_finite(v) or v is None for v in
+            bad = (lit and not finite(a["value"])) or \
+                  (done and not all(finite(v) or v is None for v in
                                     real_inputs(g, n, trace.events[ev_i].downstream)))
             if bad:
                 colors.append(PALETTE["nan"])
@@ -291,7 +194,7 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
                 py.append(round(cy + (qy - cy) * 0.55, 4))
                 ptext.append(_num(v, 5) if i == fired or not s.dense else " ")
                 psize.append(s.packet if i == fired else round(s.packet * 0.75))
-                kind = "none" if v is None else "nan" if not _finite(v) else "grad"
+                kind = "none" if v is None else "nan" if not finite(v) else "grad"
                 pcolor.append(_EDGE_COLOR[kind])
                 _segment(edges[kind], pos[producer], pos[consumer])
             else:
@@ -388,14 +291,22 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
     names = [f"f{k}" for k in range(n_fwd)] + [f"b{k}" for k in range(n_bwd)]
     # plain dicts, not validated: plotly's validation of the layout alone was ~10 % of a
     # rerun's CPU on a busy server (bench/README.md); the dicts are built here, known good
-    layout = _layout(trace, g, pos, values, s, names, speed, height, title, (y_lo, y_hi))
+    layout = _backward_layout(trace, g, pos, values, s, names, speed, height, title,
+                              (y_lo, y_hi))
     return dict(data=data, layout=layout,
                 frames=[dict(name=names[k], data=state(k), traces=_DYNAMIC)
                         for k in range(total)])
 
 
 def figure_from_spec(spec: dict) -> go.Figure:
-    """A ``go.Figure`` of a spec built here (:func:`backward_spec`), without validation."""
+    """A ``go.Figure`` of a spec built here (:func:`backward_spec`), without validation.
+
+    >>> import graphviz_core as gc
+    >>> p = gc.parse("x = 3.0\\ny = x * x")
+    >>> fig = figure_from_spec(backward_spec(gc.trace(p), p))
+    >>> [f["name"] for f in fig.to_dict()["frames"]]
+    ['f0', 'f1', 'b0']
+    """
     fig = go.Figure(dict(data=spec["data"], layout=spec["layout"]), _validate=False)
     _set_frames(fig, spec.get("frames", []))
     return fig
@@ -435,232 +346,3 @@ def _segment(xy, p, q):
     xy[0].extend((p[0], q[0], None))
     xy[1].extend((p[1], q[1], None))
 
-
-# where inf/NaN first appears, forward and backward: in words, colour alone is easy to miss
-_FIRST_BAD, _BORN_BAD = "⚠ first inf/NaN", "⚠ inf/NaN born here"
-
-
-def _short(label: str, n: int = 9) -> str:
-    """A node's name cut to ``n`` characters in the middle, where names that share a start
-    still differ: softplus_v1, softplus_v2 -> soft…s_v1, soft…s_v2 (not softplus… twice).
-
-    >>> _short("softplus_v2"), _short("differentiable_sign"), _short("step_1")
-    ('soft…s_v2', 'diff…sign', 'step_1')
-    """
-    if len(label) <= n:
-        return label
-    head = (n - 1) // 2
-    return label[:head] + "…" + label[len(label) - (n - 1 - head):]
-
-
-def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
-    """Text under a node: value, then upstream / local / gradient as the backward pass arrives."""
-    g = trace.graph
-    a = g.nodes[node]
-    if not lit:
-        return " "
-    parts = []
-    if a["kind"] != "input" and a["names"]:
-        parts.append(f"{', '.join(a['names'])} = {_num(a['value'], 5)}")
-    else:
-        parts.append(f"= {_num(a['value'], 5)}")
-    if a["kind"] == "input" and a["watched"] is False:
-        parts.append("not watched")
-    if a["kind"] == "call" and a["mode"] == "custom":
-        rule = a["rule"] or ""     # cut at the end: a cut in the middle unbalanced brackets
-        parts.append(f"rule: {rule if len(rule) <= 26 else rule[:25] + '…'}")
-    if fwd_bad:
-        parts.append(_FIRST_BAD)
-    ev_i = a["event"]
-    if ev_i is not None and ev_i <= fired:
-        ev = trace.events[ev_i]
-        parts.append(f"↑ {_sum_text(contribs, ev_i, ev.upstream, a['target'])}")
-        parts.append(f"local {_num(real_inputs(g, node, ev.local), 4)}")
-        if rule_mismatch(ev):
-            parts.append("⚠ ↓ ≠ ↑ × local")
-        if bwd_bad:
-            parts.append(_BORN_BAD)
-    elif a["kind"] == "input" and fired >= 0:
-        arrived = [(i, v) for i, v in contribs if i <= fired]
-        if arrived and len(arrived) == len(contribs):
-            # an input that is itself a target starts from its own 1 (d x / d x)
-            total = trace.gradients.get(a["names"][0])
-            parts.append(f"∂ = {_sum_text(contribs, fired + 1, total, a['target'])}")
-        elif not contribs and fired == len(trace.events) - 1:
-            parts.append(f"∂ = {_num(trace.gradients.get(a['names'][0]), 5)}")
-    return "<br>".join(parts)
-
-
-def _sum_text(contribs, before, total, is_target) -> str:
-    """``30 + 6`` over ``= 36`` when several contributions add up; ``36`` for one. Two
-    lines: on one, the sum ran into the neighbouring node's text in a narrow graph."""
-    terms = [_num(v, 5) for i, v in contribs if i < before and v is not None]
-    if is_target:
-        terms = ["1"] + terms
-    if len(terms) > 1:
-        return " + ".join(terms) + f"<br>= {_num(total, 5)}"
-    return _num(total, 5)
-
-
-def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
-    if step < n_fwd:
-        x = layers[step]
-        names = [trace.graph.nodes[n] for n in values if pos[n][0] == x]
-        shown = ", ".join(f"{a['names'][-1] if a['names'] else a['label']} = {_num(a['value'], 5)}"
-                          for a in names[:4])
-        more = " …" if len(names) > 4 else ""
-        return f"Forward {step + 1}/{n_fwd}: {shown}{more}"
-    i = step - n_fwd
-    e = trace.events[i]
-    a = trace.graph.nodes[e.node]
-    who = a["label"] if a["kind"] != "op" else a["op"]
-    mode = "custom rule" if e.mode == "custom" else "TensorFlow"
-    local = real_inputs(trace.graph, e.node, e.local)
-    down = real_inputs(trace.graph, e.node, e.downstream)
-    # two lines: on one, a laptop-wide graph cut the sentence off at "→ dow"
-    return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode})<br>upstream "
-            f"{_num(e.upstream, 5)} × local {_num(local, 5)} → downstream {_num(down, 5)}")
-
-
-class _Sizes:
-    def __init__(self, presentation: bool):
-        k = 1.45 if presentation else 1.0
-        self.k = k
-        self.label = round(14 * k)
-        self.info = round(13 * k)
-        self.hover = round(14 * k)
-        self.packet_text = round(15 * k)
-        self.packet = round(14 * k)
-        self.edge = 2.0 * k
-        self.outline = 2.0 * k
-        self.legend_marker = round(14 * k)
-        self.info_gap = 0.2
-        self.title = round(17 * k)
-
-        self.dense, self.scale, self.labels = False, 1.0, True
-
-    def fit(self, cols: int, rows: int) -> None:
-        """Shrink for big graphs: below ~130 px a layer, nodes get smaller and only the
-        active node keeps its text (everything stays in the hover and the caption)."""
-        width = 1750 if self.k > 1 else 1050        # the graph's share of a 1920 px screen
-        per_col = width / max(cols + 0.4, 1)
-        per_row = 1500 / max(rows, 1)
-        self.dense = per_col < 130 or per_row < 110
-        self.scale = max(0.3, min(1.0, per_col / 130, per_row / 110))
-        self.labels = self.node_size("xx") >= 30
-        self.packet = max(6, round(self.packet * self.scale))
-
-    def node_size(self, label: str) -> float:
-        return round(max(52, 10 * min(len(label), 9) + 16) * self.k * self.scale)
-
-
-def _y_range(ys) -> tuple:
-    """The fixed y axis: room below the lowest node for its text, above for the caption."""
-    return min(ys) - 0.95, max(ys) + 0.75
-
-
-_LINE_EM = 1.3         # plotly's text line height, in font sizes
-
-
-def _height(s, rows: int, plot_px: float = 0.0) -> int:
-    """The figure's height in px for ``rows`` nodes in the tallest layer, with at least
-    ``plot_px`` between the margins (what a node and its text need, row after row)."""
-    # a graph below the "dense" line (~13 rows) fits its text: a figure taller than a
-    # screen scrolls, text written across nodes cannot be read at all
-    most = 2800 if s.k > 1 else 2000
-    usual = int(min(1800, max(460, 190 + 135 * rows)) * (1.25 if s.k > 1 else 1))
-    return int(min(most, max(usual, sum(_margins(s)) + plot_px)))
-
-
-def _buttons_px(s) -> int:
-    return round(2.4 * s.info) + 8              # the Play/Pause row
-
-
-def _margins(s) -> tuple:
-    """(top, bottom) margins in px; the bottom holds the Play/Pause row and the slider."""
-    return 40 + 20 * (s.k > 1), _buttons_px(s) + round(3.2 * s.info) + 34
-
-
-def _layout(trace, g, pos, values, s, names, speed, height, title, y_range) -> dict:
-    """The figure's layout as a plain dict: size (``height`` in px, known), axes, controls,
-    function boxes, title."""
-    xs = [p[0] for p in pos.values()] or [0]
-    ms = int(900 / max(speed, 0.1))
-    play = dict(frame=dict(duration=ms, redraw=False), fromcurrent=True, mode="immediate",
-                transition=dict(duration=int(ms * 0.7), easing="cubic-in-out"))
-    # Play/Pause on a row of their own, the slider below at full width: side by side, the
-    # buttons (a width in px) covered the slider's first steps (placed at a fraction of a
-    # width that depends on the screen). Heights are known here, so rows are px -> paper.
-    top, bottom = _margins(s)
-    below = -(_buttons_px(s) + 4) / max(height - top - bottom, 1)
-    layout = dict(
-        height=height, paper_bgcolor=PALETTE["paper"], plot_bgcolor=PALETTE["paper"],
-        margin=dict(l=10, r=10, t=top, b=bottom),
-        font=dict(family="Arial, Helvetica, sans-serif", size=s.info),
-        hovermode="closest", dragmode=False,
-        legend=dict(orientation="h", x=1, xanchor="right", y=1.0, yanchor="bottom",
-                    font=dict(size=s.info)),
-        xaxis=dict(range=[min(xs) - 0.7, max(xs) + 0.7], visible=False, fixedrange=True,
-                   autorange=False),
-        yaxis=dict(range=list(y_range), visible=False, fixedrange=True,
-                   autorange=False),
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=0.0, xanchor="left", yanchor="top",
-            # (a larger font does not enlarge plotly's button: its text met the border)
-            pad=dict(r=8, t=8), showactive=False, font=dict(size=s.info, color=PALETTE["ink"]),
-            bgcolor=PALETTE["paper"], bordercolor=PALETTE["muted"],
-            buttons=[
-                dict(label="▶ Play", method="animate",
-                     args=[None, {**play, "fromcurrent": False}]),
-                dict(label="❚❚ Pause", method="animate",
-                     args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
-                                        transition=dict(duration=0))]),
-            ])],
-        sliders=[dict(
-            active=len(names) - 1, x=0.0, len=1.0, y=below, yanchor="top",
-            pad=dict(t=8, b=0), currentvalue=dict(visible=False),
-            # the step ticks: at the back of a lecture hall as large as the node text
-            font=dict(size=s.info if s.k > 1 else max(10, s.info - 3), color=PALETTE["ink"]),
-            steps=[dict(label=_slider_label(n), method="animate",
-                        args=[[n], dict(mode="immediate", frame=dict(duration=0, redraw=False),
-                                        transition=dict(duration=int(ms * 0.5)))])
-                   for n in names])],
-    )
-    # boxes around the ops of an expanded function call
-    groups: dict[str, list] = {}
-    for n in values:
-        if g.nodes[n]["group"]:
-            groups.setdefault(g.nodes[n]["group"], []).append(pos[n])
-    boxes = {gid: (min(p[0] for p in pts) - 0.5, max(p[0] for p in pts) + 0.35,
-                   min(p[1] for p in pts) - 0.55, max(p[1] for p in pts) + 0.35)
-             for gid, pts in groups.items()}
-    if _overlapping(list(boxes.values())):
-        boxes = {}      # interleaved calls: the hover names the function instead
-    shapes = [dict(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, layer="below",
-                   line=dict(color=PALETTE["custom"], width=1.5, dash="dot"),
-                   fillcolor="rgba(204,121,167,0.06)")
-              for x0, x1, y0, y1 in boxes.values()]
-    # the function's name inside its box, at the top: above the box it ran into the caption
-    notes = [dict(x=x0, y=y1, text=gid.split("#")[0], showarrow=False,
-                  xanchor="left", yanchor="top", xshift=4,
-                  font=dict(size=s.info, color=PALETTE["custom"]))
-             for gid, (x0, x1, y0, y1) in boxes.items()]
-    if boxes:
-        layout.update(shapes=shapes, annotations=notes)
-    layout["meta"] = dict(nodes=values, forward_frames=sum(1 for n in names if n[0] == "f"),
-                          backward_frames=len(trace.events))
-    if title:
-        layout["title"] = dict(text=title, x=0.01, font=dict(size=s.title))
-    return layout
-
-
-def _overlapping(boxes) -> bool:
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            if a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]:
-                return True
-    return False
-
-
-def _slider_label(name: str) -> str:
-    return ("→" if name[0] == "f" else "←") + str(int(name[1:]) + 1)

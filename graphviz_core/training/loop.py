@@ -2,7 +2,8 @@
 
 Seed 003 trains ``x`` so that ``sign(x) = 1`` and prints, every 10 steps, the loss and the
 gradient *before* the update and ``x`` *after* it. :func:`train` yields exactly those columns
-for every step of any program, computed by real TensorFlow:
+for every step of any program (the sign-training lab, ``pages/5_Sign_training_lab.py``,
+runs it), computed by real TensorFlow:
 
 * the forward pass is the tracer's own :func:`~graphviz_core.tracer.forward` (user functions
   in custom mode go through ``tf.custom_gradient`` with the user's rule): one interpreter;
@@ -32,8 +33,6 @@ its record gradient is ``None``.
 """
 from __future__ import annotations
 
-import functools
-import json
 import math
 import threading
 import time
@@ -41,19 +40,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-import plotly.graph_objects as go
 import tensorflow as tf
-from plotly.subplots import make_subplots
-from plotly.utils import PlotlyJSONEncoder
 
-from .figures import PALETTE
-from .report import fmt
-from .language import LIMITS, Program, ProgramError, parse
-from .tracer import _DTYPES, forward, resolve
+from ..language import LIMITS, Program, parse
+from ..tracer import _DTYPES, forward, resolve
+from .records import StepRecord, record_value
 
-__all__ = ["StepRecord", "Trainer", "train", "train_chunks", "OPTIMIZERS", "Surrogate",
-           "SURROGATES", "sign_program", "training_figure", "training_spec", "step_rows",
-           "RUN_COLORS"]
+__all__ = ["Trainer", "train", "train_chunks", "OPTIMIZERS"]
 
 # Keras optimizer classes by the names the page offers (all take ``learning_rate``).
 OPTIMIZERS = MappingProxyType({
@@ -64,24 +57,6 @@ OPTIMIZERS = MappingProxyType({
 _FIRST_CHUNK = 10        # steps in the first compiled call: the first curve appears at once
 _MAX_CHUNK = 500
 _CHUNK_SECONDS = 0.25    # later chunks aim at this much training time
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One training step, with seed 003's printout columns.
-
-    step       0-based
-    loss       the target's value before the update (the sum, for several targets)
-    gradients  {param: d loss / d param before the update, or None}
-    params     {param: value after the update}
-    values     {name: forward value before the update} for every input and assignment
-    """
-    step: int
-    loss: float
-    gradients: dict
-    params: dict
-    values: dict
-
 
 # ---------------------------------------------------------------------------- training
 
@@ -332,9 +307,9 @@ class Trainer:
     def _record(self, step, loss, grads, after, values) -> StepRecord:
         params = self._spec.params
         return StepRecord(step=step, loss=float(loss),
-                          gradients={n: _number(g) for n, g in zip(params, grads)},
-                          params={n: _number(v) for n, v in zip(params, after)},
-                          values={n: _number(v) for n, v in zip(self._names, values)})
+                          gradients={n: record_value(g) for n, g in zip(params, grads)},
+                          params={n: record_value(v) for n, v in zip(params, after)},
+                          values={n: record_value(v) for n, v in zip(self._names, values)})
 
     # -- eager: one Python iteration a step -------------------------------------
     def _eager_step(self, step: int) -> StepRecord:
@@ -342,14 +317,6 @@ class Trainer:
         return self._record(step, loss.numpy(), [None if g is None else g.numpy()
                                                   for g in grads],
                             [a.numpy() for a in after], [v.numpy() for v in values])
-
-
-def _number(v):
-    """A record's value: a float for a number, an array for a tensor, None for None."""
-    if v is None:
-        return None
-    a = np.asarray(v)
-    return float(a) if a.ndim == 0 else a
 
 
 @dataclass(frozen=True)
@@ -434,271 +401,3 @@ def _learning_rate(value) -> float:
                          f"{LIMITS['literal']:g}; got {value!r}")
     return lr
 
-
-# ---------------------------------------------------------------------------- surrogates
-
-@dataclass(frozen=True)
-class Surrogate:
-    """A gradient for ``sign`` in the backward pass, as a rule in the program language.
-
-    ``rule`` uses ``x`` and ``upstream``; ``None`` means TensorFlow's automatic gradient of
-    sign (zero). A rule with a ``parameter`` (such as the temperature ``T``) gets a number
-    written in its place.
-    """
-    key: str
-    label: str
-    rule: str | None
-    note: str
-    parameter: str | None = None
-    default: float | None = None
-
-    def rule_text(self, value: float | None = None) -> str | None:
-        """The rule with its parameter filled in.
-
-        >>> SURROGATES["sigmoid_t"].rule_text(0.5)
-        'upstream * sigmoid(x / 0.5) * (1 - sigmoid(x / 0.5)) / 0.5'
-        """
-        if self.rule is None or self.parameter is None:
-            return self.rule
-        v = self.default if value is None else float(value)
-        if not (math.isfinite(v) and 0 < v <= LIMITS["literal"]):
-            raise ValueError(f"{self.parameter} must be a positive number, not {value!r}")
-        return self.rule.replace(self.parameter, _literal(v))
-
-
-SURROGATES = MappingProxyType({s.key: s for s in (
-    Surrogate("automatic", "automatic (TensorFlow)", None,
-              "TensorFlow's own gradient of sign: 0 everywhere, so nothing moves."),
-    Surrogate("sigmoid", "sigmoid derivative (seed 003)",
-              "upstream * sigmoid(x) * (1 - sigmoid(x))",
-              "The seed's rule: the slope of a sigmoid, a bump that is largest at 0."),
-    Surrogate("straight_through", "straight-through", "upstream",
-              "Pretend sign was the identity: pass the upstream gradient on unchanged."),
-    Surrogate("tanh", "tanh derivative", "upstream * (1 - tanh(x)**2)",
-              "The slope of tanh, which goes from -1 to 1 like sign does."),
-    Surrogate("sigmoid_t", "sigmoid derivative with temperature T",
-              "upstream * sigmoid(x / T) * (1 - sigmoid(x / T)) / T",
-              "The slope of sigmoid(x / T): small T is a tall narrow bump, large T a flat "
-              "wide one.", parameter="T", default=0.5),
-    Surrogate("custom", "your own rule", None,
-              "Type a rule using x and upstream; it runs in TensorFlow."),
-)})
-
-_SIGN_FN = "differentiable_sign"
-_RULE_PREFIX = f"grad {_SIGN_FN}(x, upstream) = "
-_SIGN_SOURCE = """\
-# Seed 003: train x so that sign(x) = 1; backward pass of sign: {label}
-{fn}(x) = sign(x)
-{prefix}{rule}
-x = Variable({start})
-y = {fn}(x)
-loss = l2_loss(y - 1.0)
-"""
-_RULE_LINE = 3
-
-
-def sign_program(surrogate: str = "sigmoid", start: float = -1.0,
-                 temperature: float | None = None, rule: str | None = None):
-    """Seed 003's training program with the chosen gradient for sign: ``(Program, modes)``.
-
-    ``rule`` is the text of a ``custom`` rule; it is parsed by the same safe parser as every
-    program, and a mistake raises :class:`ProgramError` with line 1 and the column *in the
-    rule*.
-
-    >>> prog, modes = sign_program("tanh", start=-2.0)
-    >>> prog.functions["differentiable_sign"].rule_text, prog.inputs["x"].default, modes
-    ('upstream * (1 - tanh(x)**2)', -2.0, {'differentiable_sign': 'custom'})
-    >>> sign_program("custom", rule="upstream * q")
-    Traceback (most recent call last):
-    ...
-    graphviz_core.language.ProgramError: line 1, column 12: unknown name 'q' (use the function's parameters, numbers and built-ins)
-    """
-    if surrogate not in SURROGATES:
-        raise ValueError(f"unknown surrogate {surrogate!r}; choose one of "
-                         f"{', '.join(SURROGATES)}")
-    sur = SURROGATES[surrogate]
-    try:
-        start = float(start)
-    except (TypeError, ValueError):
-        raise ValueError(f"the start value must be a number, not {start!r}") from None
-    if not (math.isfinite(start) and abs(start) <= LIMITS["literal"]):
-        raise ValueError(f"the start value must be a number of size at most "
-                         f"{LIMITS['literal']:g}")
-    mode = "custom"
-    if surrogate == "custom":
-        text = _user_rule(rule)
-    elif sur.rule is None:                      # automatic: the seed's rule is there, unused
-        text, mode = SURROGATES["sigmoid"].rule, "automatic"
-    else:
-        text = sur.rule_text(temperature)
-    source = _SIGN_SOURCE.format(label=sur.label, fn=_SIGN_FN, prefix=_RULE_PREFIX, rule=text,
-                                 start=_literal(start))
-    try:
-        prog = parse(source)
-    except ProgramError as e:
-        if surrogate == "custom" and e.line == _RULE_LINE:
-            raise ProgramError(e.message, 1, max(1, e.column - len(_RULE_PREFIX)),
-                               e.hint) from None
-        raise
-    return prog, {_SIGN_FN: mode}
-
-
-def _user_rule(rule) -> str:
-    if not isinstance(rule, str) or not rule.strip():
-        raise ProgramError("type a gradient rule", 1, 1,
-                           "for example: upstream * sigmoid(x) * (1 - sigmoid(x))")
-    for i, ch in enumerate(rule):
-        if ch in "\r\n":
-            raise ProgramError("the rule is one expression on one line", 1, i + 1,
-                               "remove the line break")
-    # The rule is one line of the program; a '#' would comment out the rest of it.
-    return rule
-
-
-def _literal(v: float) -> str:
-    return repr(float(v))
-
-
-# ---------------------------------------------------------------------------- tables
-
-def step_rows(records, every: int = 10, value: str | None = None) -> list[dict]:
-    """The seed's printout: every ``every``-th step, ``step, loss, grads, params, value``.
-
-    >>> import graphviz_core as gc
-    >>> prog = gc.parse(gc.preset("sign_train").source)
-    >>> rows = step_rows(list(gc.train(prog, "x", "loss", steps=20)))
-    >>> [r["step"] for r in rows], rows[0]["loss"], rows[0]["y"]
-    ([0, 10], 2.0, -1.0)
-    """
-    records = list(records)
-    if not records:
-        return []
-    params = list(records[0].params)
-    value = value or _default_value(records[0])
-    rows = []
-    for r in records:
-        if r.step % every:
-            continue
-        row = {"step": r.step, "loss": r.loss}
-        for p in params:
-            row["grads" if len(params) == 1 else f"grad {p}"] = _cell(r.gradients[p])
-        for p in params:
-            row[p] = _cell(r.params[p])
-        if value is not None:
-            row[value] = _cell(r.values[value])
-        rows.append(row)
-    return rows
-
-
-def _default_value(record: StepRecord) -> str | None:
-    """The value the loss is computed from: ``y`` in seed 003 (the assignment before it)."""
-    names = [n for n in record.values if n not in record.params]
-    if not names:
-        return None
-    return names[-2] if len(names) > 1 else names[-1]
-
-
-# ---------------------------------------------------------------------------- figure
-
-# Okabe-Ito colours and dashes per run, in order: distinct in colour, and in dash for print.
-RUN_COLORS = (PALETTE["gradient"], PALETTE["active"], PALETTE["done"], PALETTE["custom"],
-              PALETTE["nan"], PALETTE["forward"], PALETTE["ink"])
-_DASHES = ("solid", "solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-
-
-def training_figure(runs, param: str | None = None, value: str | None = None,
-                    steps: int | None = None, presentation: bool = False,
-                    height: int | None = None, value_title: str | None = None) -> go.Figure:
-    """Training curves of several runs overlaid: loss, the parameter, a value, the gradient.
-
-    ``runs`` is a list of ``(label, [StepRecord])``. ``param`` defaults to the first trained
-    parameter, ``value`` to the value the loss is computed from (``y``); ``steps`` fixes the
-    step axis (so curves grow left to right while training runs). The figure is
-    :func:`training_spec` as a ``go.Figure``.
-
-    >>> import graphviz_core as gc
-    >>> prog = gc.parse(gc.preset("sign_train").source)
-    >>> fig = training_figure([("custom", list(gc.train(prog, "x", "loss", steps=20)))])
-    >>> [a.text for a in fig.layout.annotations][:4]
-    ['loss', 'x (after the update)', 'y', 'gradient d loss / d x']
-    """
-    spec = training_spec(runs, param, value, steps, presentation, height, value_title)
-    return go.Figure(spec, _validate=False)
-
-
-def training_spec(runs, param: str | None = None, value: str | None = None,
-                  steps: int | None = None, presentation: bool = False,
-                  height: int | None = None, value_title: str | None = None) -> dict:
-    """:func:`training_figure` as the plain dict plotly.js reads (``{"data", "layout"}``).
-
-    The same chart as plotly's ``make_subplots`` and ``go.Scatter`` give, without building
-    and validating plotly objects on every call: the lab redraws it after every chunk of
-    steps while a run trains (31 ms a figure that way, for one 100-step run; bench/README.md).
-    Each call returns new dicts, which the caller may change.
-    """
-    runs = [(label, list(records)) for label, records in runs]
-    first = next((recs[0] for _, recs in runs if recs), None)
-    if first is not None:
-        param = param or next(iter(first.params))
-        value = value or _default_value(first)
-    param = param or "x"
-    tensor = first is not None and isinstance(first.params.get(param), np.ndarray)
-    shown = f"‖{param}‖" if tensor else param
-    titles = ("loss", f"{shown} (after the update)", value_title or value or "value",
-              f"gradient {'‖d loss / d ' + param + '‖' if tensor else 'd loss / d ' + param}")
-    data = []
-    for i, (label, recs) in enumerate(runs):
-        color, dash = RUN_COLORS[i % len(RUN_COLORS)], _DASHES[i % len(_DASHES)]
-        xs = [r.step for r in recs]
-        series = (
-            [_finite(r.loss) for r in recs],
-            [_finite(r.params.get(param)) for r in recs],
-            [_finite(r.values.get(value)) for r in recs],
-            [_finite(r.gradients.get(param)) for r in recs],
-        )
-        for k, ys in enumerate(series):
-            axis = "" if k == 0 else str(k + 1)     # make_subplots' names, row by row
-            data.append(dict(
-                type="scatter", x=xs, y=ys, mode="lines", name=label, legendgroup=f"run{i}",
-                showlegend=k == 0, line=dict(color=color, dash=dash, width=4 if i == 0 else 3),
-                hovertemplate=f"{label}<br>step %{{x}}<br>{titles[k]}: %{{y:.7g}}<extra></extra>",
-                xaxis=f"x{axis}", yaxis=f"y{axis}"))
-    layout = json.loads(_training_layout(titles, presentation, height, steps))
-    return {"data": data, "layout": layout}
-
-
-@functools.lru_cache(maxsize=64)
-def _training_layout(titles: tuple, presentation: bool, height, steps) -> str:
-    """The 2 x 2 grid's layout as JSON (a string: a constant no caller can change)."""
-    base = 20 if presentation else 16
-    fig = make_subplots(rows=2, cols=2, shared_xaxes=True, subplot_titles=titles,
-                        vertical_spacing=0.14, horizontal_spacing=0.09)
-    # x = 0 is where sign flips: the line the surrogate has to carry x across
-    fig.add_hline(y=0, row=1, col=2, line=dict(color=PALETTE["muted"], width=1.5, dash="dot"),
-                  exclude_empty_subplots=False)     # the grid has no curves yet
-    if steps:
-        fig.update_xaxes(range=[0, max(1, steps - 1)])
-    fig.update_xaxes(title_text="step", row=2)
-    # the axes' numbers were 12 px whatever the layout's font (9 px on a projector's scale)
-    fig.update_xaxes(tickfont=dict(size=base - 2))
-    fig.update_yaxes(tickfont=dict(size=base - 2))
-    fig.update_layout(
-        height=height or (760 if presentation else 620), template="plotly_white",
-        font=dict(size=base, color=PALETTE["ink"]), margin=dict(l=60, r=20, t=70, b=60),
-        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, font=dict(size=base)),
-        hovermode="x unified", uirevision="training")
-    fig.update_annotations(font=dict(size=base + 2))
-    return json.dumps(fig.to_plotly_json()["layout"], cls=PlotlyJSONEncoder)
-
-
-def _finite(v):
-    """None for a gap: a None gradient, NaN and inf are not drawn as numbers. A tensor is
-    drawn as its norm (the curve's title says ‖·‖)."""
-    if isinstance(v, np.ndarray):
-        v = float(np.linalg.norm(v))
-    return v if v is not None and math.isfinite(v) else None
-
-
-def _cell(v):
-    """A table cell: a number as it is, a tensor as text."""
-    return fmt(v) if isinstance(v, np.ndarray) else v
