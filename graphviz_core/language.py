@@ -28,7 +28,6 @@ import ast
 import keyword
 import math
 import re
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,6 +50,8 @@ LIMITS = {
     "depth": 40,
     "literal": 1e9,
     "steps": 5000,
+    "work": 5000,             # ops run by a trace: bodies expanded, each custom rule twice
+    #                           at each call, conditions included (see _work)
     "elements": 256,          # elements in one value (a tensor literal, an input, any node)
     "trace_elements": 20000,  # elements of all values of a trace, functions expanded
     "rank": 2,
@@ -66,8 +67,6 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
            ast.MatMult: "matmul"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-# ast.parse warns on odd literals ("1if"); the user gets our message, the server log stays clean.
-warnings.filterwarnings("ignore", category=SyntaxWarning, module="<unknown>")
 
 
 class ProgramError(ValueError):
@@ -169,7 +168,8 @@ def parse(source: str) -> Program:
     _check_size(source)
     prog = Program(source=source)
     sizes: dict[str, int] = {}       # function -> node count when its calls are expanded
-    total_nodes = 0
+    work: dict[str, int] = {}        # function -> ops one call runs (see _work)
+    total_nodes = total_work = 0
     for lineno, raw in enumerate(source.split("\n"), start=1):
         line = raw.split("#", 1)[0].rstrip()
         if not line.strip():
@@ -181,9 +181,14 @@ def parse(source: str) -> Program:
             rhs_col = m.end()
             if is_grad:
                 _parse_rule(prog, name, params, line, rhs_col, lineno, len(indent) + 1)
+                rule = [r for r in prog.functions[name].rule if not isinstance(r, NoGrad)]
+                # a rule runs for the downstream and again for the local derivative
+                work[name] += 2 * sum(_work(r, work) for r in rule)
+                _check_work(work[name], name, lineno, len(indent) + 1)
             else:
                 fn = _parse_function(prog, name, params, line, rhs_col, lineno, len(indent) + 1)
                 sizes[name] = _expanded_size(fn.body, sizes)
+                work[name] = _work(fn.body, work)     # checked where it is used
             continue
         m = _ASSIGN_RE.match(line)
         if not m:
@@ -203,10 +208,12 @@ def parse(source: str) -> Program:
             conv = _Converter(prog, lineno, m.end(), expr_text, scope=None)
             expr = conv.expr(tree)
             total_nodes += _expanded_size(expr, sizes)
+            total_work += _work(expr, work)
             if total_nodes + len(prog.inputs) > LIMITS["nodes"]:
                 raise ProgramError(
                     f"the graph would have more than {LIMITS['nodes']} nodes once functions "
                     "are expanded", lineno, col, "make the program smaller")
+            _check_work(total_work, None, lineno, col)
             prog.assignments.append(name)
             prog.expressions[name] = expr
         prog.lines[name] = lineno
@@ -708,6 +715,27 @@ def _describe(node) -> str:
             ast.SetComp: "a comprehension", ast.JoinedStr: "an f-string",
             ast.NamedExpr: "':='", ast.Await: "await", ast.Yield: "yield",
             ast.Starred: "'*'", ast.Slice: "a slice"}.get(type(node), type(node).__name__)
+
+
+def _work(expr, work: dict) -> int:
+    """Ops this expression runs when traced: every node (conditions, comparisons and logic
+    included), each call counted with everything its function runs (its body, and its
+    custom rule twice). An upper bound, stopped early once far over the limit."""
+    total = 0
+    for node in walk(expr):
+        total += 1 + (work.get(node.func, 0) if isinstance(node, Call) else 0)
+        if total > 10 * LIMITS["work"]:
+            break
+    return total
+
+
+def _check_work(total: int, function: str | None, lineno: int, col: int) -> None:
+    if total > LIMITS["work"]:
+        what = (f"one call of '{function}' (its body, and its custom rule twice, with every "
+                "function they call expanded)" if function else "this program")
+        raise ProgramError(f"{what} would run more than {LIMITS['work']:,} operations",
+                           lineno, col, "functions that call each other twice per level "
+                           "double at every level: make the program smaller")
 
 
 def _expanded_size(expr, sizes: dict) -> int:

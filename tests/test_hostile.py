@@ -433,3 +433,31 @@ def test_page_opens_a_link_to_a_hostile_program_and_keeps_it():
     assert at.text_area(key="program").value == src
     assert "only plain functions" in at.error[0].value
     _recovers(at)
+
+
+# ---------------------------------------------------------------------------- cost model
+# Issue 15's reproducers: a short program whose custom rules or conditions run far more work
+# than its graph shows. Each is refused by the parser, before TensorFlow runs.
+def test_a_rule_that_calls_a_doubling_family_is_refused_at_once():
+    lines = ["f1(x) = x + x"] + [f"f{i}(x) = f{i-1}(x) + f{i-1}(x)" for i in range(2, 19)]
+    lines += ["h(x) = x", "grad h(x, dy) = dy * f18(x)", "x = 1.0", "y = h(x)"]
+    t0 = time.perf_counter()
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse("\n".join(lines))
+    assert time.perf_counter() - t0 < 0.5
+    assert e.value.line == 20 and "'h'" in e.value.message and "operations" in e.value.message
+
+
+def test_a_long_or_called_through_nested_calls_is_refused():
+    cond = " or ".join(["x>x"] * 150)       # conditions are work too, though not graph nodes
+    src = (f"g(x) = x if {cond} else 0\ng2(x) = g(g(x))\ng3(x) = g2(g2(x))\n"
+           "g4(x) = g3(g3(x))\ng5(x) = g4(g4(x))\nx = 1.0\ny = g5(x)")
+    with pytest.raises(gc.ProgramError, match="operations"):
+        gc.parse(src)
+    with pytest.raises(gc.ProgramError, match="nodes"):     # 440 terms: too big on its own
+        gc.parse(src.replace(cond, " or ".join(["x>0"] * 440)))
+
+
+def test_every_preset_is_within_the_work_budget():
+    for p in gc.PRESETS:
+        gc.parse(p.source)
