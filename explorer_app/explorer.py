@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import graphviz_core as gc
-from graphviz_core import state as url_state
+from graphviz_core import links as url_state
 
 from . import chrome as ui
 from . import server as server_tuning

@@ -24,7 +24,7 @@ from collections.abc import MutableMapping
 import numpy as np
 
 import graphviz_core as gc
-from graphviz_core import state as url_state
+from graphviz_core import links as url_state
 
 __all__ = ["load_preset", "unwatched_by", "set_kind", "set_value", "set_tensor_cells",
            "first_visit", "restore_widgets", "keep_widgets", "follow_targets", "KEPT"]

@@ -7,7 +7,8 @@ Pure Python + TensorFlow + networkx + plotly; never imports streamlit.
 >>> t.gradients["x"]
 6.0
 """
-from . import state
+from . import links
+from . import links as state  # the old name of links (share-link state), kept for callers
 from .codegen import to_tensorflow
 from .examples import PRESETS, Preset, preset
 from .explorer import Exploration, explore
@@ -25,7 +26,7 @@ __all__ = [
     "PRESETS", "Preset", "preset",
     "backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "layered_layout",
     "event_rows", "gradient_rows", "explain_gradient", "fmt",
-    "to_tensorflow", "explore", "Exploration", "state", "PRESENTATION_CSS",
+    "to_tensorflow", "explore", "Exploration", "links", "state", "PRESENTATION_CSS",
 ]
 # Modules added by later work register their public names below, one block each.
 

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import graphviz_core as gc
-from graphviz_core import state
+from graphviz_core import links as state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LIMITS = gc.LIMITS

@@ -53,7 +53,7 @@ def explorer_links(at):
         if "Open" in md.value and "/?p=" in md.value:
             for part in md.value.split("(/?")[1:]:
                 query = dict(urllib.parse.parse_qsl(part.split(")")[0]))
-                out.append(gc.state.decode(query)[0])
+                out.append(gc.links.decode(query)[0])
     return out
 
 

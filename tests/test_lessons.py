@@ -52,7 +52,7 @@ def test_explorer_link_round_trips_through_url_state():
                            targets=["y"], watch=[], dtype="float64", preset_key="foo3")
     assert link.startswith("/?")
     query = dict(urllib.parse.parse_qsl(link[2:]))
-    state, messages = gc.state.decode(query)
+    state, messages = gc.links.decode(query)
     assert messages == []
     assert state["program"] == src and state["inputs"] == {"x": 3.0}
     assert state["modes"] == {"foo": "automatic"} and state["targets"] == ["y"]

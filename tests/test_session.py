@@ -19,7 +19,7 @@ def test_a_first_visit_loads_the_default_example():
 
 
 def test_a_share_link_overrides_program_inputs_and_modes():
-    q = gc.state.encode({"program": gc.preset("foo3").source, "inputs": {"x": 3.0},
+    q = gc.links.encode({"program": gc.preset("foo3").source, "inputs": {"x": 3.0},
                          "modes": {"foo": "automatic"}, "dtype": "float64"})
     s = fresh(q)
     assert "x = 3.0" in s["program"] and s["in:x"] == 3.0

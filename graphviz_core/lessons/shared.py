@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from .. import state as url_state
+from .. import links as url_state
 from ..language import Op, Program, walk
 from ..ops import OPS
 from ..tracer import _DTYPES, forward, resolve

@@ -1,4 +1,4 @@
-"""The Explorer's state as URL query parameters (share links), checked on the way in.
+"""Share links: the Explorer's view as URL query parameters, checked on the way in.
 
 The state is a plain dict::
 
