@@ -85,11 +85,24 @@ def on_compare_change() -> None:
 # reads it). At most 16 entries: an entry holds whole figures (up to three with side by
 # side), and a 300-node figure is several MB.
 @server_tuning.figure_cache(16)
-def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed):
-    """Pure and deterministic, so one result serves every session that asks the same."""
+def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
+            _alive=None):
+    """Pure and deterministic, so one result serves every session that asks the same
+    (``_alive`` is not part of the cache key: it only stops a run whose page has closed)."""
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
                       None if watch is None else list(watch), dtype, expand, presentation,
-                      compare, speed, cache=trace_cache())
+                      compare, speed, cache=trace_cache(), alive=_alive)
+
+
+def session_alive():
+    """A callable: is the session running this script still connected?"""
+    from streamlit.runtime import get_instance
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    runtime = get_instance()
+    return lambda: runtime.is_active_session(ctx.session_id)
 
 
 @st.cache_resource
@@ -210,7 +223,8 @@ def show_error(ex) -> None:
     if isinstance(err, gc.ProgramError):
         lines = ss["program"].split("\n")
         if 1 <= err.line <= len(lines):
-            st.code(f"{lines[err.line - 1]}\n{' ' * (err.column - 1)}^", language=None)
+            line, at = session.window(lines[err.line - 1], err.column)
+            st.code(f"{line}\n{' ' * at}^", language=None)
 
 
 def show_graph(ex) -> None:
@@ -245,7 +259,7 @@ def run(prog, parse_error, inputs, modes, watch):
     return explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
                    tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
                    ss["dtype"], ss.get("expand", False), presenting(), ss.get("compare", False),
-                   ss.get("speed", 1.0))
+                   ss.get("speed", 1.0), session_alive())
 
 
 # ---------------------------------------------------------------------------- details

@@ -26,7 +26,7 @@ import numpy as np
 import graphviz_core as gc
 from graphviz_core import links as url_state
 
-__all__ = ["load_preset", "unwatched_by", "set_kind", "set_value", "set_tensor_cells",
+__all__ = ["window", "load_preset", "unwatched_by", "set_kind", "set_value", "set_tensor_cells",
            "first_visit", "restore_widgets", "keep_widgets", "follow_targets", "KEPT"]
 
 # per-input and per-function widget values: a new program must not inherit them
@@ -36,6 +36,9 @@ _WIDGET_PREFIXES = ("in:", "indefault:", "mode:", "watch:", "kind:")
 KEPT = ("program", "preset", "targets", "unwatched", "dtype", "expand", "compare",
         "presentation", "speed")
 _KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
+# what a callback can meet in hostile text: it keeps the text, the editor shows the error
+_ANY_USER_ERROR = (gc.ProgramError, ValueError, KeyError, RecursionError, MemoryError,
+                   SystemError)
 
 
 def load_preset(state: MutableMapping, preset) -> None:
@@ -71,7 +74,7 @@ def unwatched_by(source: str, watch) -> list:
         return []
     try:
         prog = gc.parse(source)
-    except gc.ProgramError:
+    except _ANY_USER_ERROR:
         return []
     return [n for n, i in prog.inputs.items() if i.kind == "constant" and n not in watch]
 
@@ -87,7 +90,7 @@ def set_kind(state: MutableMapping, name: str, key: str) -> None:
     try:
         state["program"] = gc.set_input_kind(state["program"], name, state[key],
                                              state.get(f"in:{name}"))
-    except (gc.ProgramError, ValueError, KeyError):
+    except _ANY_USER_ERROR:
         pass        # the program changed under the widget; the editor shows the error
 
 
@@ -101,7 +104,7 @@ def set_value(state: MutableMapping, name: str) -> None:
     """
     try:
         state["program"] = gc.set_input_value(state["program"], name, state[f"in:{name}"])
-    except (gc.ProgramError, ValueError, KeyError):
+    except _ANY_USER_ERROR:
         pass        # the program changed under the widget; the editor shows the error
 
 
@@ -121,7 +124,7 @@ def set_tensor_cells(state: MutableMapping, name: str, key: str) -> None:
             for col, v in cols.items():
                 a[int(row), int(col)] = float(v)
         state["program"] = gc.set_input_value(state["program"], name, a.reshape(inp.shape))
-    except (gc.ProgramError, ValueError, KeyError, IndexError, TypeError):
+    except _ANY_USER_ERROR + (IndexError, TypeError):
         pass        # the program changed under the widget, or a cell was emptied
 
 
@@ -143,14 +146,14 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
         prog = gc.parse(state["program"])
         state.update({f"indefault:{n}": i.default for n, i in prog.inputs.items()})
         messages += url_state.unknown_names(shared, prog)
-    except gc.ProgramError:
+    except _ANY_USER_ERROR:
         pass        # the editor shows what is wrong with the program
     for name, v in shared["inputs"].items():
         state[f"in:{name}"] = v
         try:        # the text says the link's value too (links made before this say 2.0)
             state["program"] = gc.set_input_value(state["program"], name, v)
             state[f"indefault:{name}"] = float(v)
-        except (gc.ProgramError, ValueError):
+        except _ANY_USER_ERROR:
             pass
     for name, m in shared["modes"].items():
         state[f"mode:{name}"] = m
@@ -208,3 +211,23 @@ def follow_targets(state: MutableMapping, prog) -> list:
     state["default_target"] = prog.default_target
     state["targets"] = current
     return current
+
+
+def window(line: str, column: int, width: int = 100) -> tuple[str, int]:
+    """The part of ``line`` around 1-based ``column`` to echo under an error, at most about
+    ``width`` characters (a 20 MB one-line paste must not come back whole), and where the
+    caret goes in it.
+
+    >>> window("y = x + q", 9)
+    ('y = x + q', 8)
+    >>> text, at = window("x" * 5000 + " + q", 5004); len(text) < 110, text[at]
+    (True, 'q')
+    """
+    start = max(0, column - 1 - width // 2)
+    text = line[start:start + width]
+    at = column - 1 - start
+    if start > 0:
+        text, at = "…" + text, at + 1
+    if start + width < len(line):
+        text += "…"
+    return text, at

@@ -90,16 +90,18 @@ def to_tensorflow(prog: Program, inputs=None, modes=None, targets=None, watch=No
     for name, fn in prog.functions.items():
         params = ", ".join(fn.params)
         if s.modes[name] == "custom":
-            out += ["@tf.custom_gradient", f"def {name}({params}):",
-                    f"    _out = {_py(fn.body)}", "",
-                    f"    def _grad_fn({fn.upstream}):"]
-            for own, rule_name in zip(fn.params, fn.rule_params):
-                if own != rule_name:
-                    out.append(f"        {rule_name} = {own}")
+            # The script's own names start with "__", which program names cannot, and the rule
+            # keeps its own parameter names (grad f(y, x, dy) may name them in any order).
             parts = [_py(p) for p in fn.rule]
             ret = parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
-            out += [f"        # grad {name}({', '.join(fn.rule_params)}) = {fn.rule_text}",
-                    f"        return {ret}", "", "    return _out, _grad_fn", "", ""]
+            out += ["@tf.custom_gradient", f"def {name}({params}):",
+                    f"    __out = {_py(fn.body)}", "",
+                    "    def __grad_fn(__upstream):",
+                    f"        def __rule({', '.join(fn.rule_params)}):",
+                    f"            # grad {name}({', '.join(fn.rule_params)}) = {fn.rule_text}",
+                    f"            return {ret}",
+                    f"        return __rule({params}, __upstream)", "",
+                    "    return __out, __grad_fn", "", ""]
         else:
             note = "  # automatic: TensorFlow differentiates the body" if fn.rule else ""
             out += [f"def {name}({params}):{note}", f"    return {_py(fn.body)}", "", ""]
@@ -117,10 +119,10 @@ def to_tensorflow(prog: Program, inputs=None, modes=None, targets=None, watch=No
         out.append("    pass")
     sources = ", ".join(prog.inputs)
     out += ["",
-            f"_names = {list(prog.inputs)!r}",
-            f"_grads = tape.gradient([{', '.join(s.targets)}], [{sources}])",
-            "for _name in _names + " + repr(prog.assignments) + ":",
-            "    print(_name, tf.convert_to_tensor(globals()[_name]).numpy().tolist())",
-            "for _name, _g in zip(_names, _grads):",
-            "    print('d/d' + _name, None if _g is None else _g.numpy().tolist())", ""]
+            f"__names = {list(prog.inputs)!r}",
+            f"__grads = tape.gradient([{', '.join(s.targets)}], [{sources}])",
+            "for __name in __names + " + repr(prog.assignments) + ":",
+            "    print(__name, tf.convert_to_tensor(globals()[__name]).numpy().tolist())",
+            "for __name, __g in zip(__names, __grads):",
+            "    print('d/d' + __name, None if __g is None else __g.numpy().tolist())", ""]
     return "\n".join(out)

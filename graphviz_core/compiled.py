@@ -13,7 +13,8 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from .interpreter import _DTYPES, BackwardEvent, GraphRecorder, Settings, as_value, forward
+from .interpreter import (_DTYPES, BackwardEvent, Budget, GraphRecorder, Settings, as_value,
+                          forward)
 from .language import Program
 from .tracer import Trace, _finish
 
@@ -54,7 +55,9 @@ class CompiledTracer:
     def _build(self, *values):
         prog, s = self.prog, self.settings
         rec = _SymbolicRecorder(prog, s.expand)
-        run = forward(prog, s, rec, sources=dict(zip(prog.inputs, values)))
+        # tracing a big program's function takes seconds; its runs are then fast
+        run = forward(prog, s, rec, sources=dict(zip(prog.inputs, values)),
+                      budget=Budget(seconds=120))
         grads = run.gradients()
         flat = []
 

@@ -14,6 +14,7 @@ from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
 from .report import event_rows, fmt, gradient_rows, value_notes
+from .interpreter import Budget, PageClosed
 from .tracer import Trace, trace
 from .values import nonfinite, same
 
@@ -79,11 +80,12 @@ def fit_settings(prog: Program, inputs=None, modes=None, targets=None, watch=Non
 
 def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
             dtype: str = "float32", expand: bool = False, presentation: bool = False,
-            compare: bool = False, speed: float = 1.0, cache=None) -> Exploration:
+            compare: bool = False, speed: float = 1.0, cache=None, alive=None) -> Exploration:
     """Parse, trace and draw; on any user error return it in ``Exploration.error``.
 
     ``cache``: a :class:`~graphviz_core.tracer.TraceCache`; a program structure traced before
-    then runs compiled (same numbers, several times faster).
+    then runs compiled (same numbers, several times faster). ``alive``: a callable the
+    traces ask now and then; once it says False (the page closed) they stop.
 
     >>> import graphviz_core as gc
     >>> ex = explore(gc.preset("foo3").source)
@@ -99,9 +101,20 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
         inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets,
                                                                watch)
         t = trace(prog, inputs=inputs, modes=modes, targets=targets, watch=watch, dtype=dtype,
-                  expand=expand, cache=cache)
+                  expand=expand, cache=cache, budget=Budget(alive=alive))
+    except PageClosed:
+        raise           # nobody waits for it, and it must not be cached as the answer
     except (ProgramError, ValueError) as e:
         ex.error = e
+        return ex
+    except (TypeError, AttributeError) as e:      # settings of the wrong type (a caller's bug)
+        ex.error = ValueError(f"the settings were not valid ({type(e).__name__}): "
+                              f"{str(e)[:200]}")
+        return ex
+    except (RecursionError, MemoryError, SystemError) as e:
+        # hostile text can reach Python's own limits; never the page's exception box
+        ex.error = ProgramError(f"the program is too complex to run ({type(e).__name__})", 1,
+                                1, "make it smaller: fewer nested calls or shorter lines")
         return ex
     ex.trace = t
     ex.settings = dict(inputs=t.inputs, modes=t.modes, targets=list(t.targets),
@@ -118,17 +131,29 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
                             watch=t.watched, dtype=dtype)
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]
     if compare and custom:
-        for mode in ("automatic", "custom"):
-            both = dict(t.modes, **{n: mode for n in custom})
-            other = trace(prog, inputs=t.inputs, modes=both, targets=t.targets,
-                          watch=t.watched, dtype=dtype, expand=expand, cache=cache)
-            side = Exploration(source=source, program=prog, trace=other,
-                               spec=backward_spec(other, prog, presentation=presentation,
-                                                  speed=speed, height=None),
-                               events=event_rows(other), gradients=gradient_rows(other, prog))
-            ex.compare[mode] = side
-        ex.notes += _rule_differences(ex.compare["custom"].trace, ex.compare["automatic"].trace)
+        try:
+            _compare(ex, prog, t, custom, expand, presentation, speed, cache, alive)
+        except PageClosed:
+            raise
+        except (ProgramError, ValueError) as e:     # the side by side only: the rest stands
+            ex.compare = {}
+            ex.notes.append(f"Automatic vs custom could not be traced: {e}")
     return ex
+
+
+def _compare(ex, prog, t, custom, expand, presentation, speed, cache, alive) -> None:
+    """Both sides of "automatic vs custom", and a note where the rules change a gradient."""
+    for mode in ("automatic", "custom"):
+        both = dict(t.modes, **{n: mode for n in custom})
+        other = trace(prog, inputs=t.inputs, modes=both, targets=t.targets,
+                      watch=t.watched, dtype=t.dtype, expand=expand, cache=cache,
+                      budget=Budget(alive=alive))
+        side = Exploration(source=ex.source, program=prog, trace=other,
+                           spec=backward_spec(other, prog, presentation=presentation,
+                                              speed=speed, height=None),
+                           events=event_rows(other), gradients=gradient_rows(other, prog))
+        ex.compare[mode] = side
+    ex.notes += _rule_differences(ex.compare["custom"].trace, ex.compare["automatic"].trace)
 
 
 def _nearly_same(a, b) -> bool:

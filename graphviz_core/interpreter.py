@@ -27,11 +27,11 @@ import tensorflow as tf
 
 from . import graph as g
 from .expr import Call, Compare, Cond, Fold, Logic, NoGrad, Num, Op, Ref, Value
-from .language import Program
+from .language import Program, ProgramError
 from .ops import COMPARISONS, LOGIC, OPS
 
 __all__ = ["forward", "Forward", "GraphRecorder", "BackwardEvent", "Settings", "as_value",
-           "input_sources", "JACOBIAN_LIMIT"]
+           "input_sources", "JACOBIAN_LIMIT", "Budget", "BudgetExceeded", "PageClosed"]
 
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}
 JACOBIAN_LIMIT = 4096
@@ -147,11 +147,57 @@ class GraphRecorder:
 
 # ---------------------------------------------------------------------------- interpreter
 
-class _Context:
-    """What every interpreter of one run shares: program, modes, dtype, recorder."""
+class Budget:
+    """What one run may spend, checked while it runs (the parser's work limit is checked
+    before): ``ops`` expression nodes evaluated, forward and backward (a custom rule counts
+    each time TensorFlow runs it); ``seconds`` of wall time; ``alive()``, if given, is asked
+    every 256 ops and stops the run once it says False (the page passes "this session is
+    still connected", so a closed tab does not leave a core busy).
 
-    def __init__(self, prog, modes, dtype, recorder):
+    >>> from graphviz_core import parse, resolve
+    >>> p = parse("x = 1.0\\ny = x + x + x + x")
+    >>> forward(p, resolve(p), budget=Budget(ops=3))
+    Traceback (most recent call last):
+    ...
+    graphviz_core.interpreter.BudgetExceeded: line 1, column 1: the run took more than 3 operations; it was stopped (make the program smaller)
+    """
+
+    def __init__(self, ops: int = 250_000, seconds: float = 10.0, alive=None):
+        import time
+        self.ops, self.seconds, self.alive = ops, seconds, alive
+        self.count = 0
+        self._clock = time.monotonic
+        self._deadline = self._clock() + seconds
+
+    def tick(self, n: int = 1) -> None:
+        self.count += n
+        if self.count > self.ops:
+            raise BudgetExceeded(f"the run took more than {self.ops:,} operations; it was "
+                                 "stopped", 1, 1, "make the program smaller")
+        if self.count & 255 < n:
+            if self._clock() > self._deadline:
+                raise BudgetExceeded(f"the run took longer than {self.seconds:g} s; it was "
+                                     "stopped", 1, 1, "make the program smaller")
+            if self.alive is not None and not self.alive():
+                raise PageClosed("the page that asked for this run has closed; it was "
+                                 "stopped", 1, 1, "")
+
+
+class BudgetExceeded(ProgramError):
+    """A run stopped by its :class:`Budget`."""
+
+
+class PageClosed(BudgetExceeded):
+    """A run stopped because nobody waits for it: :func:`~graphviz_core.explore` raises it
+    (a cached result must not say "closed" to the next visitor who asks the same)."""
+
+
+class _Context:
+    """What every interpreter of one run shares: program, modes, dtype, recorder, budget."""
+
+    def __init__(self, prog, modes, dtype, recorder, budget=None):
         self.prog, self.modes, self.dtype, self.recorder = prog, modes, dtype, recorder
+        self.budget = budget if budget is not None else Budget()
 
 
 class _Interpreter(Fold):
@@ -185,6 +231,7 @@ class _Interpreter(Fold):
         return bool(self.plain(test, self._plain_env()))
 
     def leaf(self, node):
+        self.ctx.budget.tick()
         if isinstance(node, Ref):
             return self.env[node.name]
         if isinstance(node, Num):
@@ -194,6 +241,7 @@ class _Interpreter(Fold):
         raise TypeError(f"unexpected expression {node!r}")   # the parser allows nothing else
 
     def node(self, node, args):
+        self.ctx.budget.tick()
         if isinstance(node, Compare):
             return COMPARISONS[node.op](args[0][0], args[1][0]), None
         if isinstance(node, Logic):
@@ -414,7 +462,7 @@ def input_sources(prog: Program, settings: Settings) -> dict:
 
 
 def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
-            persistent: bool = False) -> Forward:
+            persistent: bool = False, budget: Budget | None = None) -> Forward:
     """Run ``prog`` with ``settings`` under a new ``tf.GradientTape``.
 
     The tape watches every ``tf.Variable`` among the sources and the constants in
@@ -431,7 +479,7 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
     dt = _DTYPES[settings.dtype]
     if sources is None:
         sources = input_sources(prog, settings)
-    ctx = _Context(prog, settings.modes, dt, recorder)
+    ctx = _Context(prog, settings.modes, dt, recorder, budget)
     env, nodes = {}, {}
     with tf.GradientTape(persistent=persistent, watch_accessed_variables=False) as tape:
         for name, src in sources.items():

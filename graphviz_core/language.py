@@ -28,6 +28,7 @@ import ast
 import keyword
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,11 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
            ast.MatMult: "matmul"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+# Under concurrent sessions CPython 3.11's ast.parse sometimes raised "SystemError: AST
+# constructor recursion depth mismatch" (12 times in 5,400 reruns over 8 websocket sessions,
+# issue 15): its recursion guard is per interpreter, not per thread. One parse at a time;
+# a line is at most 4,000 characters, so the lock is held for well under a millisecond.
+_AST_LOCK = threading.Lock()
 
 
 class ProgramError(ValueError):
@@ -328,7 +334,8 @@ def _parse_expr(text: str, lineno: int, offset: int):
                            "write a number or an expression, e.g. y = x * 2")
     _check_nesting(text, lineno, offset)
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
+        with _AST_LOCK:         # CPython 3.11's parser is not thread-safe (see _AST_LOCK)
+            tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
         dangling = _TRAILING_OP.search(text) if text.count("(") == text.count(")") else None
         if dangling:        # "x**2 +": Python says "invalid syntax" at the x (an unclosed
@@ -340,7 +347,7 @@ def _parse_expr(text: str, lineno: int, offset: int):
         col = offset + (len(text) - len(text.lstrip())) + (e.offset or 1)
         raise ProgramError(f"syntax error: {e.msg}", lineno, col,
                            "check brackets and operators") from None
-    except (RecursionError, MemoryError, ValueError) as e:
+    except (RecursionError, MemoryError, ValueError, SystemError) as e:
         raise ProgramError(f"the expression is too complex ({type(e).__name__})",
                            lineno, offset + 1, "split it into several lines") from None
     # ast columns are relative to the stripped text

@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import zlib
 
 from .examples import PRESETS
@@ -100,10 +101,10 @@ def decode(query) -> tuple[dict, list[str]]:
             try:
                 v = float(value)
             except ValueError:
-                msgs.append(f"input '{name[:30]}' in the link is not a number; using its default")
+                msgs.append(f"input {_named(name)}in the link is not a number; using its default")
                 continue
             if not math.isfinite(v) or abs(v) > LIMITS["literal"]:
-                msgs.append(f"input '{name[:30]}' in the link is out of range; using its default")
+                msgs.append(f"input {_named(name)}in the link is out of range; using its default")
                 continue
             state["inputs"][name] = v
     if "modes" in items:
@@ -112,7 +113,7 @@ def decode(query) -> tuple[dict, list[str]]:
             if mode in ("automatic", "custom"):
                 state["modes"][name] = mode
             elif part:
-                msgs.append(f"mode '{mode[:30]}' in the link is not automatic or custom")
+                msgs.append("a mode in the link is not automatic or custom; ignored")
     if "t" in items:
         state["targets"] = [t for t in items["t"].split(",") if t][:20]
     if "watch" in items:
@@ -130,7 +131,7 @@ def decode(query) -> tuple[dict, list[str]]:
         if items["preset"] in _PRESET_KEYS:
             state["preset"] = items["preset"]
         elif items["preset"]:
-            msgs.append(f"there is no example '{items['preset'][:30]}'; showing the first one")
+            msgs.append("the link asks for an example that does not exist; showing the first one")
     if "speed" in items:
         try:
             speed = float(items["speed"])
@@ -165,9 +166,23 @@ def unknown_names(state: dict, prog) -> list[str]:
     out = []
     for kind, given, known in checks:
         gone = [n for n in given if n not in known]
-        if gone:
-            out.append(f"the program has no {kind} {', '.join(repr(n) for n in gone)}; ignored")
+        quoted = [repr(n) for n in gone if _NAME.fullmatch(str(n))]
+        if gone and len(quoted) == len(gone):
+            out.append(f"the program has no {kind} {', '.join(quoted)}; ignored")
+        elif gone:      # not a name a program can have: not repeated (a link is anyone's text)
+            out.append(f"the link names {len(gone)} {kind}(s) the program does not have; "
+                       "ignored")
     return out
+
+
+# A name the language allows, short: the only text from a link that messages repeat, so a
+# link cannot make the page say a sentence of its choosing ("session expired, log in at ...").
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,29}")
+
+
+def _named(name) -> str:
+    """``'x' `` for a program-like name, else nothing (see :data:`_NAME`)."""
+    return f"'{name}' " if _NAME.fullmatch(str(name)) else ""
 
 
 def _unpack(text: str) -> str | None:

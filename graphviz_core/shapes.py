@@ -36,6 +36,11 @@ def infer(prog, shapes: dict | None = None) -> dict:
     return env
 
 
+def _short(text: str, n: int = 60) -> str:
+    """The user's text of an expression, cut for a message."""
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 class _Shapes(Fold):
     def __init__(self, prog, limits, error, env=None):
         self.prog, self.limits, self.error = prog, limits, error
@@ -50,7 +55,7 @@ class _Shapes(Fold):
     def count(self, node, shape):
         n = size(shape)
         if n > self.limits["elements"]:
-            raise self.fail(node, f"{node.text or 'this value'} would have shape {shape}, "
+            raise self.fail(node, f"{_short(node.text) or 'this value'} would have shape {shape}, "
                             f"{n} elements; the limit is {self.limits['elements']} a value",
                             "use smaller tensors")
         self.total += n
@@ -76,7 +81,7 @@ class _Shapes(Fold):
             try:
                 shape = tuple(spec.shape(args, node.keywords))
             except ShapeError as e:
-                raise self.fail(node, f"{node.text or spec.name}: {e}",
+                raise self.fail(node, f"{_short(node.text) or spec.name}: {e}",
                                 e.hint or f"check the shapes going into {spec.name}") from None
             self.count(node, shape)
             return shape
@@ -84,16 +89,16 @@ class _Shapes(Fold):
             try:
                 return broadcast(*args)
             except ShapeError as e:
-                raise self.fail(node, f"{node.text}: {e}", e.hint) from None
+                raise self.fail(node, f"{_short(node.text)}: {e}", e.hint) from None
         if isinstance(node, Cond):
             test, then, other = args
             if test != ():
-                raise self.fail(node, f"the condition of '{node.text}' has shape {test}: "
+                raise self.fail(node, f"the condition of '{_short(node.text)}' has shape {test}: "
                                 "a Python if/else decides on one number",
                                 "for a tensor, choose element by element with "
                                 "where(condition, a, b)")
             if then != other:
-                raise self.fail(node, f"the two branches of '{node.text}' have different "
+                raise self.fail(node, f"the two branches of '{_short(node.text)}' have different "
                                 f"shapes, {then} and {other}", "give both branches one shape")
             return then
         if isinstance(node, Call):

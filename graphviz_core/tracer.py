@@ -131,8 +131,11 @@ def resolve(prog: Program, inputs=None, modes=None, targets=None, watch=None,
 # ---------------------------------------------------------------------------- public API
 
 def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtype="float32",
-          expand=False, cache=None) -> Trace:
+          expand=False, cache=None, budget=None) -> Trace:
     """Run ``prog`` under ``tf.GradientTape`` and record the backward pass.
+
+    ``budget`` (a :class:`~graphviz_core.interpreter.Budget`; default: 250,000 operations and
+    10 s) stops a run that takes too long with a ProgramError.
 
     ``cache`` (a :class:`TraceCache`) runs the program as one compiled ``tf.function`` per
     program structure, reused across input values; programs that branch in Python on a
@@ -144,22 +147,32 @@ def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtyp
     (1024.0, [1.0, 32.0, 256.0])
     """
     s = resolve(prog, inputs, modes, targets, watch, dtype, expand)
+    try:
+        return _trace(prog, s, cache, budget)
+    except RecursionError:
+        # functions nested through each other deeply can exhaust Python's stack in the
+        # interpreter or in TensorFlow's own gradient code: a message, never the traceback
+        raise ProgramError("the functions call each other too deeply to run", 1, 1,
+                           "nest fewer functions inside each other") from None
+
+
+def _trace(prog: Program, s: Settings, cache, budget) -> Trace:
     compiled = cache is not None and not prog.has_conditionals
     if compiled:
         tracer = cache.compiled(prog, s)
         done = tracer.trace(s) if tracer is not None else None
         if done is not None:
             return done
-    t = _eager(prog, s)
+    t = _eager(prog, s, budget)
     if compiled and t.error is None:
         cache.seen(prog, s, t)
     return t
 
 
-def _eager(prog: Program, s: Settings) -> Trace:
+def _eager(prog: Program, s: Settings, budget=None) -> Trace:
     rec = GraphRecorder(prog, s.expand)
     try:
-        run = forward(prog, s, rec)
+        run = forward(prog, s, rec, budget=budget)
     except (tf.errors.InvalidArgumentError, ValueError) as e:
         if isinstance(e, ProgramError):
             raise

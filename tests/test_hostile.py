@@ -279,7 +279,8 @@ LINKS = [
     ("bad-speed", {"speed": "1e308"}, "speed in the link"),
     ("text-speed", {"speed": "fast"}, "speed in the link"),
     ("odd-flags", {"expand": "maybe", "presentation": "\x00"}, None),
-    ("unknown-preset", {"preset": "../../etc/passwd"}, "no example '../../etc/passwd'"),
+    # issue 15: text from a link is not repeated in the page's own words
+    ("unknown-preset", {"preset": "../../etc/passwd"}, "an example that does not exist"),
     ("unknown-keys", {"__class__": "x", "q" * 50: "1"}, None),
 ]
 
@@ -461,3 +462,121 @@ def test_a_long_or_called_through_nested_calls_is_refused():
 def test_every_preset_is_within_the_work_budget():
     for p in gc.PRESETS:
         gc.parse(p.source)
+
+
+def test_a_links_sentence_is_never_shown_as_the_apps_words():
+    """Issue 15: ?t=Your session expired ... came back inside the page's own warning."""
+    phish = "Your session expired - log in again at https://evil.example"
+    q = {"p": gc.links.encode({"program": "x = 2.0\ny = x*x"})["p"], "t": phish,
+         "in": f"{phish}:1", "modes": f"{phish}:x", "preset": phish}
+    shared, messages = gc.links.decode(q)
+    messages += gc.links.unknown_names(shared, gc.parse(shared["program"]))
+    assert messages and not any("session" in m or "evil" in m for m in messages)
+    assert any("the link names 1 value(s)" in m for m in messages)
+
+
+def _random_programs(rng, n):
+    """Programs whose names collide with an exported script's own (_out, _names, _grads,
+    _grad_fn, _name, _g) and whose rules name their parameters in another order."""
+    names = ["_out", "_names", "_grads", "_grad_fn", "_name", "_g", "x", "y", "v"]
+    unary = ["sin", "exp", "tanh", "square", "sigmoid"]
+    out = []
+    for _ in range(n):
+        a, b, c = rng.sample(names, 3)
+        p, q = rng.sample(["x", "y", "u", "w"], 2)
+        fn = rng.choice(unary)
+        lines = [f"f({p}, {q}) = {fn}({p}) * {q}"]
+        if rng.random() < 0.7:      # the rule names the parameters the other way round
+            lines.append(f"grad f({q}, {p}, dy) = dy * {q} * 0.5, dy * {fn}({p})")
+        lines += [f"{a} = {rng.uniform(-2, 2):.3f}", f"{b} = Variable({rng.uniform(-2, 2):.3f})",
+                  f"{c} = f({a}, {b}) + {a} * {b}"]
+        out.append("\n".join(lines))
+    return out
+
+
+def test_every_exported_script_runs_and_prints_the_apps_numbers(tmp_path):
+    """Issue 15: the exporter's own names cannot collide with the user's (a user's '_out'
+    silently changed the printed gradient; '_names' crashed it; permuted rule names raised
+    UnboundLocalError). One subprocess runs every script (runpy): TensorFlow loads once."""
+    import json
+    import random
+    import subprocess
+    import sys
+    cases = {}
+    for i, src in enumerate(_random_programs(random.Random(15), 30)):
+        prog = gc.parse(src)
+        cases[f"p{i}"] = gc.trace(prog)
+        (tmp_path / f"p{i}.py").write_text(gc.to_tensorflow(prog))
+    runner = tmp_path / "run_all.py"
+    runner.write_text("import runpy\n"
+                      f"for key in {list(cases)!r}:\n"
+                      "    print('== ' + key, flush=True)\n"
+                      f"    runpy.run_path({str(tmp_path)!r} + '/' + key + '.py', "
+                      "run_name='__main__')\n")
+    out = subprocess.run([sys.executable, str(runner)], capture_output=True, text=True,
+                         timeout=300, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    printed, key = {}, None
+    for line in out.stdout.strip().splitlines():
+        if line.startswith("== "):
+            key = line[3:]
+            printed[key] = {}
+        else:
+            name, value = line.split(" ", 1)
+            printed[key][name] = value
+    for key, t in cases.items():
+        for name, g in t.gradients.items():
+            got = printed[key]["d/d" + name]
+            assert (got == "None") if g is None else json.loads(got) == g, (key, name)
+        for name, v in t.values.items():
+            assert json.loads(printed[key][name]) == v, (key, name)
+
+
+# ---------------------------------------------------------------------------- run budget
+def test_a_run_over_its_budget_stops_with_a_message():
+    from graphviz_core.interpreter import Budget
+    prog = gc.parse(gc.preset("foo3").source)
+    with pytest.raises(gc.ProgramError, match="more than 10 operations"):
+        gc.trace(prog, budget=Budget(ops=10))
+    with pytest.raises(gc.ProgramError, match="longer than 0 s"):
+        gc.trace(gc.parse("x = 1.0\ny = " + " + ".join(["sin(x)"] * 120)),
+                 budget=Budget(seconds=0.0))
+    assert gc.trace(prog, budget=Budget(ops=1000)).gradients == {"x": 1024.0}
+
+
+def test_a_run_whose_page_closed_stops_and_is_not_an_answer():
+    from graphviz_core.interpreter import PageClosed
+    src = "x = 1.0\ny = " + " + ".join(["sin(x)"] * 120)
+    with pytest.raises(PageClosed):
+        gc.explore(src, alive=lambda: False)
+    assert gc.explore(src, alive=lambda: True).ok
+
+
+def test_explore_never_raises_for_hostile_settings():
+    src = gc.preset("foo3").source
+    for kw in ({"inputs": 5}, {"targets": 3}, {"modes": ["x"]}, {"dtype": ["x"]},
+               {"watch": 7}, {"inputs": {"x": "nan"}}, {"inputs": {"x": [[1.0], [2.0, 3.0]]}}):
+        ex = gc.explore(src, **kw)
+        assert ex.error is not None and not ex.ok, kw
+
+
+def test_concurrent_parses_and_traces_raise_only_program_errors():
+    """Issue 15: ast.parse raised SystemError under concurrent sessions (12 in 5,400)."""
+    import threading
+    deep = "x = 1.0\ny = " + "exp(" * 38 + "x" + ")" * 38
+    bad = "x = 1.0\ny = " + "(" * 45 + "x" + ")" * 45
+    errors = []
+
+    def work():
+        for _ in range(30):
+            for src in (deep, bad, gc.preset("foo3").source):
+                try:
+                    gc.explore(src)
+                except Exception as e:  # noqa: BLE001 - the test is that nothing escapes
+                    errors.append(repr(e))
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
