@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import tensorflow as tf
+
 import graphviz_core as gc
 from graphviz_core import links as url_state
+from graphviz_core.tracer import tf_words
 
 from . import chrome as ui
 from . import server as server_tuning
@@ -342,6 +345,9 @@ def train_tab(ex) -> None:
             chart.plotly_chart(server_tuning.plotly_spec(spec), key=f"train-chart-{len(records)}")
     except (gc.ProgramError, ValueError) as e:
         st.error(plain(str(e)))
+        return
+    except tf.errors.OpError as e:          # a rule's shape TensorFlow cannot use, say
+        st.error(plain(f"TensorFlow refused to train this program: {tf_words(e)}"))
         return
     table(gc.step_rows(records, every=max(1, steps // 10)))
 

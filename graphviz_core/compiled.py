@@ -75,15 +75,16 @@ class CompiledTracer:
         self._meta = (rec.graph, slots, gradients, events, run.nodes)
         return flat
 
-    def trace(self, s: Settings) -> Trace | None:
-        """The trace at ``s``'s input values; None if TensorFlow refused (trace eagerly then,
-        for the message)."""
+    def trace(self, prog: Program, s: Settings) -> Trace | None:
+        """The trace of ``prog`` (of this structure) at ``s``'s input values; None if
+        TensorFlow refused (trace eagerly then, for the message). The trace carries the
+        caller's own program and settings, never the ones this tracer was compiled from."""
         if self._failed:
             return None
         dt = _DTYPES[s.dtype]
         try:
             out = self._fn(*[tf.constant(s.inputs[n], dt) for n in self.prog.inputs])
-        except (tf.errors.InvalidArgumentError, ValueError, TypeError):
+        except (tf.errors.OpError, ValueError, TypeError):
             self._failed = True
             return None
         got = [as_value(t) for t in out]
@@ -101,7 +102,7 @@ class CompiledTracer:
         # A graph is built in an order of its own where gradients do not depend on each other
         # (three targets): events are listed in the order eager TensorFlow ran them.
         evs.sort(key=lambda e: self._order.get(e.node, len(self._order)))
-        return _finish(self.prog, s, graph, evs, nodes, {n: get(i) for n, i in gradients.items()})
+        return _finish(prog, s, graph, evs, nodes, {n: get(i) for n, i in gradients.items()})
 
 
 def structure_key(prog: Program, s: Settings) -> tuple:
@@ -121,9 +122,12 @@ class TraceCache:
     ``tf.function`` serves every input value. The caller owns the cache (the Explorer keeps
     one for its server): it holds compiled programs, never a session's values.
 
-    Grappler's graph rewrites (fused kernels, reordered sums) are switched off in this
-    process when a tracer is compiled, so a compiled trace is TensorFlow's eager numbers bit
-    for bit (tests/test_compiled.py).
+    Grappler's graph rewrites (fused kernels, reordered sums) are switched off for the whole
+    process when a tracer is first compiled (a process setting: training's tf.function runs
+    without them too; its records stayed bit for bit the same, only its speed can change), so
+    a compiled trace is TensorFlow's eager numbers bit for bit (tests/test_compiled.py). A
+    compiled run is not stopped by a budget: its structure ran within one eagerly first, and
+    it runs faster compiled.
     """
 
     def __init__(self, max_entries: int = 64):

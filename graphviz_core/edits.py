@@ -42,7 +42,15 @@ def set_input_kind(source: str, name: str, kind: str, value: float | None = None
     if sep:
         new += "  " + sep + comment
     lines[inp.line - 1] = new
-    return "\n".join(lines)
+    return _within_limit("\n".join(lines))
+
+
+def _within_limit(source: str) -> str:
+    """An edit must leave a program the parser takes: not longer than the limit."""
+    if len(source) > LIMITS["chars"]:
+        raise ValueError(f"with these numbers the program would be {len(source):,} characters "
+                         f"long; the limit is {LIMITS['chars']:,}")
+    return source
 
 
 def _literal_text(name: str, value) -> str:
@@ -60,7 +68,10 @@ def _literal_text(name: str, value) -> str:
         raise ValueError(f"{name} must be a number, or a list of at most "
                          f"{LIMITS['elements']} numbers of rank at most {LIMITS['rank']}, each "
                          f"of size at most {LIMITS['literal']:g}")
-    return repr(a.tolist()) if a.ndim else repr(float(a))
+    # 9 significant digits hold any float32 exactly and keep a 16 x 16 grid within the
+    # program's 4,000 characters (repr of a float64 from a grid cell can take 20)
+    short = np.vectorize(lambda v: float(f"{v:.9g}"), otypes=[float])(a) if a.ndim else a
+    return repr(short.tolist()) if a.ndim else repr(float(a))
 
 
 _NUMBER = re.compile(r"(?:[-+]\s*)?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")

@@ -7,7 +7,10 @@ with a note instead of failing.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+import tensorflow as tf
 
 from .checks import rule_checks
 from .codegen import to_tensorflow
@@ -15,7 +18,7 @@ from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
 from .report import event_rows, fmt, gradient_rows, value_notes
 from .interpreter import Budget, PageClosed
-from .tracer import Trace, trace
+from .tracer import Trace, tf_words, trace
 from .values import nonfinite, same
 
 __all__ = ["explore", "Exploration", "fit_settings"]
@@ -96,30 +99,41 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     """
     ex = Exploration(source=source)
     try:
-        prog = parse(source)
-        ex.program = prog
-        inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets,
-                                                               watch)
-        t = trace(prog, inputs=inputs, modes=modes, targets=targets, watch=watch, dtype=dtype,
-                  expand=expand, cache=cache, budget=Budget(alive=alive))
+        _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation, compare,
+              speed, cache, Budget(alive=alive))
+        return ex
     except PageClosed:
         raise           # nobody waits for it, and it must not be cached as the answer
     except (ProgramError, ValueError) as e:
-        ex.error = e
-        return ex
+        error = e
+    except tf.errors.OpError as e:
+        error = ProgramError(f"TensorFlow refused the program: {tf_words(e)}", 1, 1,
+                             "check the shapes a rule returns")
     except (TypeError, AttributeError) as e:      # settings of the wrong type (a caller's bug)
-        ex.error = ValueError(f"the settings were not valid ({type(e).__name__}): "
-                              f"{str(e)[:200]}")
-        return ex
+        error = ValueError(f"the settings were not valid ({type(e).__name__}): "
+                           f"{str(e)[:200]}")
     except (RecursionError, MemoryError, SystemError) as e:
         # hostile text can reach Python's own limits; never the page's exception box
-        ex.error = ProgramError(f"the program is too complex to run ({type(e).__name__})", 1,
-                                1, "make it smaller: fewer nested calls or shorter lines")
-        return ex
+        error = ProgramError(f"the program is too complex to run ({type(e).__name__})", 1,
+                             1, "make it smaller: fewer nested calls or shorter lines")
+    return Exploration(source=source, program=ex.program, error=error)
+
+
+def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation, compare,
+          speed, cache, budget) -> None:
+    """Everything :func:`explore` returns, into ``ex``; one budget for all its traces."""
+    speed = float(speed)
+    if not (math.isfinite(speed) and 0 < speed <= 100):
+        raise ValueError(f"speed must be a positive number, not {speed!r}")
+    prog = parse(source)
+    ex.program = prog
+    inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets, watch)
+    t = trace(prog, inputs=inputs, modes=modes, targets=targets, watch=watch, dtype=dtype,
+              expand=expand, cache=cache, budget=budget)
     ex.trace = t
     ex.settings = dict(inputs=t.inputs, modes=t.modes, targets=list(t.targets),
                        watch=list(t.watched), dtype=dtype, expand=expand)
-    ex.spec = backward_spec(t, prog, presentation=presentation, speed=speed)
+    ex.spec = backward_spec(t, prog, presentation=bool(presentation), speed=speed)
     ex.events = event_rows(t)
     ex.gradients = gradient_rows(t, prog)
     ex.notes += value_notes(t, prog)
@@ -132,22 +146,21 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]
     if compare and custom:
         try:
-            _compare(ex, prog, t, custom, expand, presentation, speed, cache, alive)
+            _compare(ex, prog, t, custom, expand, presentation, speed, cache, budget)
         except PageClosed:
             raise
-        except (ProgramError, ValueError) as e:     # the side by side only: the rest stands
+        except (ProgramError, ValueError, tf.errors.OpError) as e:   # the side by side only
             ex.compare = {}
             ex.notes.append(f"Automatic vs custom could not be traced: {e}")
-    return ex
 
 
-def _compare(ex, prog, t, custom, expand, presentation, speed, cache, alive) -> None:
+def _compare(ex, prog, t, custom, expand, presentation, speed, cache, budget) -> None:
     """Both sides of "automatic vs custom", and a note where the rules change a gradient."""
     for mode in ("automatic", "custom"):
         both = dict(t.modes, **{n: mode for n in custom})
         other = trace(prog, inputs=t.inputs, modes=both, targets=t.targets,
                       watch=t.watched, dtype=t.dtype, expand=expand, cache=cache,
-                      budget=Budget(alive=alive))
+                      budget=budget)
         side = Exploration(source=ex.source, program=prog, trace=other,
                            spec=backward_spec(other, prog, presentation=presentation,
                                               speed=speed, height=None),

@@ -150,7 +150,8 @@ class GraphRecorder:
 class Budget:
     """What one run may spend, checked while it runs (the parser's work limit is checked
     before): ``ops`` expression nodes evaluated, forward and backward (a custom rule counts
-    each time TensorFlow runs it); ``seconds`` of wall time; ``alive()``, if given, is asked
+    each time TensorFlow runs it, a Jacobian row 16), eager runs only (a compiled run of a
+    structure that ran within its budget eagerly is not interrupted); ``seconds`` of wall time; ``alive()``, if given, is asked
     every 256 ops and stops the run once it says False (the page passes "this session is
     still connected", so a closed tab does not leave a core busy).
 
@@ -162,7 +163,7 @@ class Budget:
     graphviz_core.interpreter.BudgetExceeded: line 1, column 1: the run took more than 3 operations; it was stopped (make the program smaller)
     """
 
-    def __init__(self, ops: int = 250_000, seconds: float = 10.0, alive=None):
+    def __init__(self, ops: int = 100_000, seconds: float = 10.0, alive=None):
         import time
         self.ops, self.seconds, self.alive = ops, seconds, alive
         self.count = 0
@@ -268,7 +269,8 @@ class _Interpreter(Fold):
         if self.rec is None:
             return fn(*tensors), None
         nid = self.rec.op(node, [a[1] for a in args], self.group)
-        out = _observe(self.rec, fn, tensors, nid, node.op, "automatic", spec.elementwise)
+        out = _observe(self.rec, fn, tensors, nid, node.op, "automatic", self.ctx.budget,
+                       spec.elementwise)
         self.rec.value(nid, out)
         return out, nid
 
@@ -294,7 +296,8 @@ class _Interpreter(Fold):
         body = lambda *a: self.plain(fn.body, dict(zip(fn.params, a)))  # noqa: E731
         if node is None:
             return body(*xs)
-        return _observe(self.ctx.recorder, body, xs, node, fn.name, "automatic")
+        return _observe(self.ctx.recorder, body, xs, node, fn.name, "automatic",
+                        self.ctx.budget)
 
     def custom(self, fn, xs, node):
         """A function in custom mode: forward by its body, backward by the user's rule."""
@@ -329,7 +332,7 @@ class _Interpreter(Fold):
                 for part in fn.rule]
 
 
-def _observe(rec, fn, xs, node, name, mode, elementwise=False):
+def _observe(rec, fn, xs, node, name, mode, budget, elementwise=False):
     """Run ``fn`` as plain TensorFlow and observe the gradient that reaches its output.
 
     The output passes through an identity whose gradient function returns the upstream
@@ -350,7 +353,7 @@ def _observe(rec, fn, xs, node, name, mode, elementwise=False):
                 again = fn(*copies)
             down = side.gradient(again, copies, output_gradients=upstream)
             local = _elementwise_jacobian(fn, args, again) if elementwise and \
-                again.shape.rank else _jacobian(side, again, copies)
+                again.shape.rank else _jacobian(side, again, copies, budget)
             rec.event(node, name, mode, args, again, upstream, local, down)
             return [upstream] + [None] * len(args)
         return tf.identity(y), grad
@@ -364,7 +367,7 @@ def _basis(shape, dtype):
     return [tf.constant(e, dtype) for e in eye]
 
 
-def _jacobian(side, out, xs) -> list:
+def _jacobian(side, out, xs, budget) -> list:
     """d out / d x for each x, shaped ``out.shape + x.shape`` (TensorFlow's own numbers).
 
     For scalars this is the gradient itself. Otherwise one gradient per output element,
@@ -377,8 +380,10 @@ def _jacobian(side, out, xs) -> list:
     wanted = [x for x in xs if n_out * x.shape.num_elements() <= JACOBIAN_LIMIT]
     if not wanted:
         return [None] * len(xs)
-    rows = [side.gradient(out, wanted, output_gradients=e)
-            for e in _basis(out.shape, out.dtype)]
+    rows = []
+    for e in _basis(out.shape, out.dtype):
+        budget.tick(16)         # a gradient per row: it costs like a dozen ops
+        rows.append(side.gradient(out, wanted, output_gradients=e))
     result = {}
     for i, x in enumerate(wanted):
         parts = [r[i] for r in rows]
@@ -418,7 +423,14 @@ def _rule_jacobian(run, fn, args, upstream) -> list:
     if upstream.shape.rank == 0:
         return run.rule(fn, args, tf.ones_like(upstream))
     n_out = upstream.shape.num_elements()
-    rows = [run.rule(fn, args, e) for e in _basis(upstream.shape, upstream.dtype)]
+    # a rule returns its parameter's shape when right: if no parameter's Jacobian could fit,
+    # the rows are not worth running (a wrongly shaped one is then None too)
+    if all(n_out * a.shape.num_elements() > JACOBIAN_LIMIT for a in args):
+        return [None] * len(fn.params)
+    rows = []
+    for e in _basis(upstream.shape, upstream.dtype):
+        run.ctx.budget.tick(16)
+        rows.append(run.rule(fn, args, e))
     local = []
     for i in range(len(fn.params)):
         parts = [r[i] for r in rows]

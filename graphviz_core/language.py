@@ -52,7 +52,8 @@ LIMITS = {
     "literal": 1e9,
     "steps": 5000,
     "work": 5000,             # ops run by a trace: bodies expanded, each custom rule twice
-    #                           at each call, conditions included (see _work)
+    #                           at each call (once more per output element when a tensor's
+    #                           local Jacobian is built), conditions included (see _work)
     "elements": 256,          # elements in one value (a tensor literal, an input, any node)
     "trace_elements": 20000,  # elements of all values of a trace, functions expanded
     "rank": 2,
@@ -139,6 +140,7 @@ class Program:
     expressions: dict = field(default_factory=dict)   # assignment name -> expression
     lines: dict = field(default_factory=dict)         # name -> line of its statement
     shapes: dict = field(default_factory=dict)        # name -> shape at the inputs' defaults
+    rule_work: dict = field(default_factory=dict)     # function -> ops one run of its rule
     form: str = "short"
 
     @property
@@ -188,8 +190,10 @@ def parse(source: str) -> Program:
             if is_grad:
                 _parse_rule(prog, name, params, line, rhs_col, lineno, len(indent) + 1)
                 rule = [r for r in prog.functions[name].rule if not isinstance(r, NoGrad)]
-                # a rule runs for the downstream and again for the local derivative
-                work[name] += 2 * sum(_work(r, work) for r in rule)
+                # a rule runs for the downstream and again for the local derivative (once per
+                # output element for a tensor: the shape pass counts that, knowing shapes)
+                prog.rule_work[name] = sum(_work(r, work) for r in rule)
+                work[name] += 2 * prog.rule_work[name]
                 _check_work(work[name], name, lineno, len(indent) + 1)
             else:
                 fn = _parse_function(prog, name, params, line, rhs_col, lineno, len(indent) + 1)
@@ -278,8 +282,17 @@ def _check_new_name(prog: Program, name: str, lineno: int, col: int) -> None:
                            "each name is assigned once")
 
 
+def _check_params_are_not_functions(prog, params, lineno, col) -> None:
+    """A parameter named like a function would hide it (``g(f) = f(f)``): refused."""
+    for p in params:
+        if p in prog.functions:
+            raise ProgramError(f"'{p}' is the name of a function; a parameter needs a name "
+                               "of its own", lineno, col, "e.g. x, v or dy")
+
+
 def _parse_function(prog, name, params, line, rhs_col, lineno, col) -> Function:
     _check_new_name(prog, name, lineno, col)
+    _check_params_are_not_functions(prog, params, lineno, col)
     if not params:
         raise ProgramError(f"function '{name}' needs at least one parameter", lineno, col,
                            f"for example {name}(x) = ...; a value without parameters is "
@@ -294,6 +307,7 @@ def _parse_function(prog, name, params, line, rhs_col, lineno, col) -> Function:
 
 
 def _parse_rule(prog, name, params, line, rhs_col, lineno, col) -> None:
+    _check_params_are_not_functions(prog, params, lineno, col)
     fn = prog.functions.get(name)
     if fn is None:
         raise ProgramError(f"'grad {name}' comes before a function '{name}' is defined",

@@ -46,7 +46,8 @@ class _Shapes(Fold):
         self.prog, self.limits, self.error = prog, limits, error
         self.env = env or {}
         self.total = 0
-        self.calls: dict = {}        # (function, argument shapes) -> (shape, elements)
+        self.work = 0                # rule runs for tensor Jacobians (see rule_shapes)
+        self.calls: dict = {}        # (function, argument shapes) -> (shape, elements, work)
 
     def fail(self, node, message, hint=""):
         return self.error(message, getattr(node, "line", 0) or 1, getattr(node, "col", 0) or 1,
@@ -116,8 +117,37 @@ class _Shapes(Fold):
                 shapes = ", ".join(str(a) for a in args)
                 raise self.error(f"in {node.func}, called on line {node.line} with shapes "
                                  f"{shapes}: {e.message}", e.line, e.column, e.hint) from None
-            self.calls[key] = (shape, inner.total)
-        shape, elements = self.calls[key]
+            if fn.rule is not None:
+                self.rule_shapes(fn, node, args, shape, inner)
+            self.calls[key] = (shape, inner.total, inner.work)
+        shape, elements, work = self.calls[key]
         self.total += elements
+        self.add_work(node, work)
         self.count(node, shape)
         return shape
+
+    def rule_shapes(self, fn, node, args, out, inner) -> None:
+        """A custom rule, folded at this call's shapes (its upstream has the output's shape):
+        its values count against the element limits, and a tensor output builds the local
+        Jacobian row by row, the rule once per output element."""
+        rule_env = dict(zip(fn.rule_params, tuple(args) + (out,)))
+        rule = _Shapes(self.prog, self.limits, self.error, rule_env)
+        try:
+            for part in fn.rule:
+                if not isinstance(part, NoGrad):
+                    rule(part)
+        except self.error as e:
+            raise self.error(f"in the rule for {fn.name}, at the shapes of the call on line "
+                             f"{node.line} (upstream {out}): {e.message}", e.line, e.column,
+                             e.hint) from None
+        inner.total += 2 * rule.total + rule.work
+        if size(out) > 1:
+            inner.add_work(node, self.prog.rule_work.get(fn.name, 0) * size(out))
+
+    def add_work(self, node, n: int) -> None:
+        self.work += n
+        if self.work > self.limits["work"]:
+            raise self.fail(node, f"'{_short(node.text)}' would run more than "
+                            f"{self.limits['work']:,} operations: its custom rule runs once "
+                            "for each element of the output, to build the local Jacobian",
+                            "use smaller tensors, or a rule that calls fewer functions")

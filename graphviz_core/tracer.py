@@ -134,7 +134,7 @@ def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtyp
           expand=False, cache=None, budget=None) -> Trace:
     """Run ``prog`` under ``tf.GradientTape`` and record the backward pass.
 
-    ``budget`` (a :class:`~graphviz_core.interpreter.Budget`; default: 250,000 operations and
+    ``budget`` (a :class:`~graphviz_core.interpreter.Budget`; default: 100,000 operations and
     10 s) stops a run that takes too long with a ProgramError.
 
     ``cache`` (a :class:`TraceCache`) runs the program as one compiled ``tf.function`` per
@@ -160,7 +160,7 @@ def _trace(prog: Program, s: Settings, cache, budget) -> Trace:
     compiled = cache is not None and not prog.has_conditionals
     if compiled:
         tracer = cache.compiled(prog, s)
-        done = tracer.trace(s) if tracer is not None else None
+        done = tracer.trace(prog, s) if tracer is not None else None
         if done is not None:
             return done
     t = _eager(prog, s, budget)
@@ -173,15 +173,15 @@ def _eager(prog: Program, s: Settings, budget=None) -> Trace:
     rec = GraphRecorder(prog, s.expand)
     try:
         run = forward(prog, s, rec, budget=budget)
-    except (tf.errors.InvalidArgumentError, ValueError) as e:
+    except (tf.errors.OpError, ValueError) as e:
         if isinstance(e, ProgramError):
             raise
-        raise ProgramError(f"TensorFlow refused the forward pass: {_tf_words(e)}", 1, 1,
+        raise ProgramError(f"TensorFlow refused the forward pass: {tf_words(e)}", 1, 1,
                            "check the shapes of the inputs") from None
     error = None
     try:
         raw = run.gradients()
-    except (tf.errors.InvalidArgumentError, ValueError) as e:
+    except (tf.errors.OpError, ValueError) as e:
         raw = {n: None for n in prog.inputs}
         error = _backward_error(prog, rec, e)
     gradients = {n: as_value(d) for n, d in raw.items()}
@@ -205,7 +205,7 @@ def _finish(prog, s, graph, events, nodes, gradients, error=None) -> Trace:
                  s.watch, prog, s, error)
 
 
-def _tf_words(e) -> str:
+def tf_words(e) -> str:
     """TensorFlow's own message without its internal function and op names."""
     text = (getattr(e, "message", None) or str(e)).split("\n")[0]
     text = re.sub(r"\{\{[^}]*\}\}\s*", "", text)
@@ -223,8 +223,8 @@ def _backward_error(prog, rec, e) -> str:
             if d is not None and np.shape(d) != np.shape(x):
                 return (f"the rule for {ev.name} (line {fn.rule_line}) returned shape "
                         f"{np.shape(d)} for {param}, whose shape is {np.shape(x)}; TensorFlow "
-                        f"could not go on: {_tf_words(e)}")
-    return f"TensorFlow could not finish the backward pass: {_tf_words(e)}"
+                        f"could not go on: {tf_words(e)}")
+    return f"TensorFlow could not finish the backward pass: {tf_words(e)}"
 
 
 def hessian(prog: Program, inputs=None, modes=None, targets=None, watch=None,

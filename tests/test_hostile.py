@@ -580,3 +580,58 @@ def test_concurrent_parses_and_traces_raise_only_program_errors():
     for t in threads:
         t.join()
     assert errors == []
+
+
+# ---------------------------------------------------------------------------- from review
+def test_a_rule_is_shape_checked_at_its_call_sites():
+    # softmax of a scalar upstream made TensorFlow abort inside the backward pass
+    with pytest.raises(gc.ProgramError, match="in the rule for f"):
+        gc.parse("f(x) = x * 2.0\ngrad f(x, dy) = softmax(dy)\nx = 2.0\ny = reduce_sum(f(x))")
+    # a rule may not build values over the element limit (a 1024 x 1024 matmul took 11 s)
+    big = "reduce_sum(broadcast_to(x, [1024, 1024]) @ broadcast_to(x, [1024, 1024]))"
+    t0 = time.perf_counter()
+    with pytest.raises(gc.ProgramError, match="1048576 elements"):
+        gc.parse(f"g(x) = {big}\nh(x) = x\ngrad h(x, dy) = dy * g(x)\nx = 1.0\ny = h(x)")
+    assert time.perf_counter() - t0 < 0.5
+
+
+def test_a_tensor_rule_is_counted_once_per_output_element():
+    lines = ["g(x) = " + " + ".join(["sin(x)"] * 10),
+             "g2(x) = g(x) + g(x) + g(x) + g(x)", "h(x) = x", "grad h(x, dy) = dy * g2(x)",
+             "x = [" + ", ".join(["0.5"] * 64) + "]", "y = reduce_sum(h(x))"]
+    with pytest.raises(gc.ProgramError, match="once\\s+for each element"):
+        gc.parse("\n".join(lines))
+
+
+def test_explore_turns_bad_speed_and_tensorflow_errors_into_messages():
+    src = gc.preset("foo3").source
+    for speed in ("fast", float("nan"), -1):
+        ex = gc.explore(src, speed=speed)
+        assert not ex.ok and ex.error is not None
+
+
+def test_a_compiled_trace_carries_the_callers_own_program():
+    cache = gc.TraceCache()
+    alice = gc.parse("x = 2.0  # alice's note\nw = Variable(1.0)\ny = x * w")
+    for _ in range(2):
+        gc.trace(alice, cache=cache)
+    bob = gc.parse("x = 5.0  # alice's note\nw = Variable(1.0)\ny = x * w")
+    t = gc.trace(bob, inputs={"x": 5.0}, cache=cache)
+    assert len(cache) == 1 and t.program is bob and t.settings.inputs["x"] == 5.0
+    assert t.gradients["w"] == 5.0
+
+
+def test_a_parameter_cannot_hide_a_function():
+    with pytest.raises(gc.ProgramError, match="name of a function"):
+        gc.parse("f(x) = x*x\ng(f) = f(f)\nx = 1.0\ny = g(x)")
+    with pytest.raises(gc.ProgramError, match="name of a function"):
+        gc.parse("f(x) = x*x\nh(x) = x\ngrad h(x, f) = f(x)\nx = 1.0\ny = h(x)")
+
+
+def test_a_grid_edit_never_leaves_a_program_the_parser_refuses():
+    import numpy as np
+    src = "W = Variable(" + repr(np.zeros((16, 16)).tolist()) + ")\ny = reduce_sum(W)"
+    new = gc.set_input_value(src, "W", np.random.default_rng(0).normal(size=(16, 16)))
+    assert gc.parse(new).inputs["W"].shape == (16, 16)
+    with pytest.raises(ValueError, match="characters"):
+        gc.set_input_value(src + "  # " + "x" * 3000, "W", np.full((16, 16), 1 / 3))

@@ -43,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..language import LIMITS, Program, parse
+from ..interpreter import Budget
 from ..tracer import _DTYPES, forward, resolve
 from .records import StepRecord, record_value
 
@@ -172,6 +173,7 @@ class Trainer:
         self._fn = self._compile() if spec.compiled else None
         self._lock = threading.Lock()
         self._generation = 0
+        self._budget = Budget(ops=2_000_000, seconds=60)     # replaced at every run
 
     # -- what it was built for ---------------------------------------------------
     prog = property(lambda self: self._spec.prog)
@@ -212,6 +214,9 @@ class Trainer:
         return self._start(_run_args(self._spec, inputs, steps, learning_rate, chunk))
 
     def _start(self, run: _RunArgs):
+        # one budget for the whole run: an eager run (a program that branches on a value) is
+        # stopped with a ProgramError instead of holding a core; compiled steps do not tick
+        self._budget = Budget(ops=2_000_000, seconds=60)
         with self._lock:
             self._generation += 1
             self._reset(run)
@@ -254,8 +259,8 @@ class Trainer:
     # -- one step ---------------------------------------------------------------------
     def _step(self):
         """One step: (loss, gradients, values before, params after); gradients may hold None."""
-        spec, prog = self._spec, self._spec.prog
-        run = forward(prog, self._settings, sources=self._sources)
+        prog = self._spec.prog
+        run = forward(prog, self._settings, sources=self._sources, budget=self._budget)
         env, outs = run.values, run.outputs
         grads = run.tape.gradient(outs if len(outs) > 1 else outs[0], self._variables)
         # the loss is what is differentiated: the sum of every target's elements
