@@ -150,7 +150,7 @@ def controls():
     if ss["program"] == example.source:
         st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
     else:                                   # your own text: one click back to the example
-        st.button("↺ Back to the example", key="back_to_example",     # its name was cut off
+        st.button("↺ Back to the example", key="back_to_example",     # a short name: it fits
                   on_click=session.load_preset,
                   args=(ss, PRESETS[ss["preset"]]),
                   help=f"Replaces the text above with “{example.title}”, the example chosen "
@@ -163,8 +163,8 @@ def controls():
     unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
         st.markdown("**Inputs**")
-        # one under another: side by side each had ~150 px on a laptop, too narrow for the
-        # constant/Variable switch ("tf.Vari", "Variabl")
+        # one under another: side by side, a laptop leaves each input too narrow for the
+        # constant/Variable switch
         for name, inp in prog.inputs.items():
             key, dkey = f"in:{name}", f"indefault:{name}"
             if inp.shape:

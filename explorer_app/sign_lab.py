@@ -136,7 +136,7 @@ def settings_panel():
     run_clicked = b1.button("▶ Run", key="tl_run", type="primary", disabled=prog is None,
                             width="stretch")
     stop_slot = b2.empty()
-    # one under the other: side by side in this column, "Notebook runs" read "Notebo…"
+    # one under the other: side by side in this column the buttons' names do not fit
     if st.button("Clear runs", key="tl_clear", width="stretch"):
         ss["tl_runs"], ss["tl_next"] = [], 1
     if st.button("Notebook runs", key="tl_story", width="stretch",
@@ -235,8 +235,8 @@ def inspect(presentation):
     run = next(r for r in runs if r["id"] == chosen)
     records = run["records"]
 
-    # the graph first and at full width: in a column beside the table it was ~540 px on a
-    # laptop, its packets ran into the nodes and "d loss / d x" read "-0.39…"
+    # the graph first and at full width: a column beside the table is too narrow on a
+    # laptop for its packets and numbers
     st.subheader("The backward pass at one step")
     last = len(records) - 1
     if ss.get("tl_step", 0) > last:

@@ -50,7 +50,7 @@ eps = e1.select_slider("eps", [10.0 ** -k for k in range(1, 13)], value=1e-6, ke
                        format_func=lambda v: f"{v:.0e}")
 wrt = e2.radio("Curve for", ["w1", "w2"], horizontal=True, key="tape_wrt")
 fd = finite_differences(w1, w2, eps, wrt)
-# the table across the page: in half of it, the error column was cut to "3.01e-"
+# the table across the page: half of it is too narrow for the error column
 ui.table(fd.rows, presentation)
 left, right = st.columns([1, 1], gap="large")
 with left:

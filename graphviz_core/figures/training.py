@@ -106,7 +106,7 @@ def _training_layout(titles: tuple, presentation: bool, height, steps) -> str:
     if steps:
         fig.update_xaxes(range=[0, max(1, steps - 1)])
     fig.update_xaxes(title_text="step", row=2)
-    # the axes' numbers were 12 px whatever the layout's font (9 px on a projector's scale)
+    # the axes' numbers follow the layout's font (plotly draws them at 12 px otherwise)
     fig.update_xaxes(tickfont=dict(size=base - 2))
     fig.update_yaxes(tickfont=dict(size=base - 2))
     fig.update_layout(
