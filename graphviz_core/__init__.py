@@ -41,18 +41,7 @@ from .lessons import (CHAIN_RULES, FORMULATIONS, ChainRule, ChainVariant,  # noq
                       straight_through_figure, sweep, tape_twice, two_step, watch_cases,
                       where_trap)
 
-__all__ += [
-    "lessons",
-    "explorer_link", "sweep", "Sweep",
-    "chain_source", "chain_rule", "ChainRule", "ChainVariant", "CHAIN_RULES",
-    "two_step", "TwoStep", "bad_step_at", "straight_through", "StraightThrough",
-    "straight_through_figure",
-    "seed_f", "finite_differences", "FiniteDifferences", "finite_difference_figure",
-    "tape_twice", "TapeTwice", "watch_cases", "several_targets", "hessian_table",
-    "stop_gradient_case",
-    "FORMULATIONS", "Formulation", "overflow_threshold", "stability_sweep",
-    "stability_figure", "stability_at", "where_trap", "WhereTrap",
-]
+__all__ += ["lessons", *lessons.__all__]   # the names imported just above
 
 # Training (pages/5_Sign_training_lab.py): graphviz_core.training, its curves in figures
 from .figures import training_figure, training_spec  # noqa: E402

@@ -1,15 +1,12 @@
 """The animated figure, read as a plotly Figure object."""
-import json
 import math
-import subprocess
-import sys
 
-import numpy as np
 import pytest
 
 import graphviz_core as gc
 from graphviz_core.figures import _T, substitute, node_hover
 from graphviz_core.layout import layered_layout
+from tests.exported import run_scripts, same
 
 
 def traced(key, **kw):
@@ -202,41 +199,18 @@ def test_exported_code_prints_the_same_gradients(tmp_path):
 
     One subprocess runs every script in turn (runpy), so TensorFlow is imported once.
     """
-    cases = {}
+    cases, codes = {}, {}
     for p in gc.PRESETS:
         prog = gc.parse(p.source)
         cases[p.key] = gc.trace(prog, targets=p.targets, watch=p.watch)
-        (tmp_path / f"{p.key}.py").write_text(
-            gc.to_tensorflow(prog, targets=p.targets, watch=p.watch))
-    runner = tmp_path / "run_all.py"
-    runner.write_text(
-        "import runpy, sys\n"
-        f"for key in {list(cases)!r}:\n"
-        "    print('== ' + key, flush=True)\n"
-        f"    runpy.run_path({str(tmp_path)!r} + '/' + key + '.py', run_name='__main__')\n")
-    out = subprocess.run([sys.executable, str(runner)], capture_output=True, text=True,
-                         timeout=300, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    printed, key = {}, None
-    for line in out.stdout.strip().splitlines():
-        if line.startswith("== "):
-            key = line[3:]
-            printed[key] = {}
-        else:
-            name, value = line.split(" ", 1)
-            printed[key][name] = value
-    def number(text):       # the script prints .tolist(): a float, or a list for a tensor
-        return np.array(json.loads(text.replace("nan", "NaN").replace("inf", "Infinity")))
-
+        codes[p.key] = gc.to_tensorflow(prog, targets=p.targets, watch=p.watch)
+    printed = run_scripts(tmp_path, codes)
     for key, t in cases.items():
         for name, g in t.gradients.items():
             got = printed[key]["d/d" + name]
-            if g is None:
-                assert got == "None", key
-            else:
-                assert np.array_equal(number(got), g, equal_nan=True), key
+            assert same(got, g), key
         for name, v in t.values.items():
-            assert np.array_equal(number(printed[key][name]), v, equal_nan=True), key
+            assert same(printed[key][name], v), key
 
 
 def test_an_input_that_is_a_target_adds_its_own_one_on_the_graph():

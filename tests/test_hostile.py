@@ -498,38 +498,21 @@ def test_every_exported_script_runs_and_prints_the_apps_numbers(tmp_path):
     """Issue 15: the exporter's own names cannot collide with the user's (a user's '_out'
     silently changed the printed gradient; '_names' crashed it; permuted rule names raised
     UnboundLocalError). One subprocess runs every script (runpy): TensorFlow loads once."""
-    import json
     import random
-    import subprocess
-    import sys
-    cases = {}
+
+    from tests.exported import run_scripts, same
+    cases, codes = {}, {}
     for i, src in enumerate(_random_programs(random.Random(15), 30)):
         prog = gc.parse(src)
         cases[f"p{i}"] = gc.trace(prog)
-        (tmp_path / f"p{i}.py").write_text(gc.to_tensorflow(prog))
-    runner = tmp_path / "run_all.py"
-    runner.write_text("import runpy\n"
-                      f"for key in {list(cases)!r}:\n"
-                      "    print('== ' + key, flush=True)\n"
-                      f"    runpy.run_path({str(tmp_path)!r} + '/' + key + '.py', "
-                      "run_name='__main__')\n")
-    out = subprocess.run([sys.executable, str(runner)], capture_output=True, text=True,
-                         timeout=300, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    printed, key = {}, None
-    for line in out.stdout.strip().splitlines():
-        if line.startswith("== "):
-            key = line[3:]
-            printed[key] = {}
-        else:
-            name, value = line.split(" ", 1)
-            printed[key][name] = value
+        codes[f"p{i}"] = gc.to_tensorflow(prog)
+    printed = run_scripts(tmp_path, codes)
     for key, t in cases.items():
         for name, g in t.gradients.items():
             got = printed[key]["d/d" + name]
-            assert (got == "None") if g is None else json.loads(got) == g, (key, name)
+            assert same(got, g), (key, name)
         for name, v in t.values.items():
-            assert json.loads(printed[key][name]) == v, (key, name)
+            assert same(printed[key][name], v), (key, name)
 
 
 # ---------------------------------------------------------------------------- run budget

@@ -187,19 +187,12 @@ def test_a_long_flat_sum_is_not_too_deep():
 
 
 def test_tensor_export_runs_and_prints_the_same_numbers(tmp_path):
-    import json
-    import subprocess
-    import sys
+    from tests.exported import run_scripts, same
     prog = gc.parse(MLP)
     t = gc.trace(prog)
-    (tmp_path / "m.py").write_text(gc.to_tensorflow(prog))
-    out = subprocess.run([sys.executable, str(tmp_path / "m.py")], capture_output=True,
-                         text=True, timeout=120, env={"TF_CPP_MIN_LOG_LEVEL": "3",
-                                                      "PATH": "/usr/bin:/bin"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    printed = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
+    printed = run_scripts(tmp_path, {"mlp": gc.to_tensorflow(prog)})["mlp"]
     for name, g in t.gradients.items():
-        assert np.array_equal(np.array(json.loads(printed["d/d" + name])), g), name
+        assert same(printed["d/d" + name], g), name
 
 
 def test_event_automatic_is_tensorflows_gradient_of_the_body():
