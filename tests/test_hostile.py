@@ -618,3 +618,47 @@ def test_a_grid_edit_never_leaves_a_program_the_parser_refuses():
     assert gc.parse(new).inputs["W"].shape == (16, 16)
     with pytest.raises(ValueError, match="characters"):
         gc.set_input_value(src + "  # " + "x" * 3000, "W", np.full((16, 16), 1 / 3))
+
+
+def _doubling_family(rng) -> str:
+    """A random program whose cost grows by doubling: through nested calls, custom rules
+    (a rule calling the family), conditions and logic, with tensors now and then."""
+    depth = rng.randint(3, 24)
+    join = rng.choice([" + ", " * ", " - "])
+    lines = [rng.choice(["f0(x) = x * x", "f0(x) = sin(x)",
+                         "f0(x) = x if x > 0 or x < -1 and not x == 3 else 0 * x",
+                         "f0(x) = where(x > 0, x, -x)"])]
+    for i in range(1, depth):
+        call = f"f{i - 1}(x)"
+        body = join.join([call] * rng.randint(2, 3))
+        if rng.random() < 0.3:
+            cond = " or ".join(["x > 0"] * rng.randint(1, 30))
+            body = f"{body} if {cond} else {call}"
+        lines.append(f"f{i}(x) = {body}")
+        if rng.random() < 0.25:
+            lines.append(f"grad f{i}(x, dy) = dy * f{i - 1}(x)")
+    top = f"f{depth - 1}"
+    lines += ["h(x) = x", f"grad h(x, dy) = dy * {top}(x)"]
+    x = rng.choice(["1.0", "Variable(0.5)", "[0.5, -1.0]", "Variable([[1.0, 2.0], [3.0, 4.0]])"])
+    lines += [f"x = {x}", rng.choice(["y = h(x)", f"y = {top}(h(x))",
+                                      "y = reduce_sum(h(x))"])]
+    return "\n".join(lines)
+
+
+def test_fuzz_doubling_families_are_refused_or_finish_fast():
+    """Issue 15: generators for doubling chains through rules, conditions and logic. Each
+    program is a ProgramError, or a finished run, within 2 s through the API."""
+    import random
+    rng = random.Random(1515)
+    finished = refused = 0
+    for _ in range(60):
+        src = _doubling_family(rng)
+        t0 = time.perf_counter()
+        ex = gc.explore(src)
+        assert time.perf_counter() - t0 < 2.0, src
+        if ex.ok:
+            finished += 1
+        else:
+            assert isinstance(ex.error, (gc.ProgramError, ValueError)), repr(ex.error)
+            refused += 1
+    assert finished and refused          # the generator reaches both sides of the limits
