@@ -106,10 +106,29 @@ class SessionResult:
     exceptions: list = field(default_factory=list)
     bytes_in: int = 0
     messages: int = 0                        # ForwardMsgs received, page loads included
+    hostile: bool = False                    # a session running hostile_program()
 
 
 def expected(x: float) -> float:
     return 8 * x ** 7
+
+
+def hostile_program() -> str:
+    """The most expensive program a visitor can get past the limits that is still run on
+    every change (issue 15): it branches in Python on a value, so it never runs compiled, and
+    its functions double up to just under the parser's work limit, a custom rule included."""
+    lines = ["f0(x) = x * x if x > 0 else sin(x)"]
+    lines += [f"f{i}(x) = f{i - 1}(x) + f{i - 1}(x)" for i in range(1, 7)]
+    # f7 in the rule, or f6 at the top, is refused (work or node limit)
+    lines += ["h(x) = x", "grad h(x, dy) = dy * f6(x)", "x = 2.0", "y = f5(h(x)) + h(x)"]
+    return "\n".join(lines)
+
+
+def hostile_query() -> str:
+    import urllib.parse
+    sys.path.insert(0, str(ROOT))
+    from graphviz_core import links
+    return urllib.parse.urlencode(links.encode({"program": hostile_program()}))
 
 
 def widget_state(el, what) -> WidgetState | None:
@@ -247,10 +266,14 @@ class Session:
             self.r.errors.append(f"x={x}: gradient {got} shown, {want} expected")
 
 
-async def run_session(url, index, n_sessions, reruns, think, rng, shared=False) -> SessionResult:
+async def run_session(url, index, n_sessions, reruns, think, rng, shared=False,
+                      hostile=False) -> SessionResult:
     r = SessionResult()
+    r.hostile = hostile
     try:
         async with Session(url, r) as s:
+            if hostile:         # opens a share link to the worst program
+                s.query_string = hostile_query()
             r.load = await s.rerun()
             if s.widget_id is None:
                 r.errors.append(f"no number input with key {WIDGET_KEY!r} on the page")
@@ -263,7 +286,8 @@ async def run_session(url, index, n_sessions, reruns, think, rng, shared=False) 
                 else:           # a value no other rerun uses: every student types another
                     x = round(0.5 + (index * reruns + k + 1) / (n_sessions * reruns + 1), 6)
                 r.reruns.append(await s.rerun(x))
-                s.check(x)
+                if not hostile:
+                    s.check(x)
     except asyncio.TimeoutError:
         r.errors.append(f"a rerun took longer than {RERUN_TIMEOUT:.0f} s")
     except (OSError, websockets.WebSocketException) as e:
@@ -281,8 +305,11 @@ def pct(values, q):
     return values[i]
 
 
-async def load_run(url, pid, sessions, reruns, think, ramp, shared=False, seed=0) -> dict:
-    """N sessions at once (started over ``ramp`` seconds); latency, errors and memory."""
+async def load_run(url, pid, sessions, reruns, think, ramp, shared=False, seed=0,
+                   hostile=0) -> dict:
+    """N sessions at once (started over ``ramp`` seconds); latency, errors and memory.
+    ``hostile`` more sessions run :func:`hostile_program` meanwhile; the figures are the
+    others' (their own latency is reported as ``hostile_p95``)."""
     rng = random.Random(seed)
     before = rss_mb(pid)
 
@@ -291,15 +318,24 @@ async def load_run(url, pid, sessions, reruns, think, ramp, shared=False, seed=0
         return await run_session(url, i, sessions, reruns, think, random.Random(rng.random()),
                                  shared)
 
+    async def worst(i):
+        return await run_session(url, i, sessions, reruns * 3, 0.2, random.Random(i),
+                                 hostile=True)
+
     start = time.perf_counter()
     with MemorySampler(pid) as mem:
-        results = await asyncio.gather(*(one(i) for i in range(sessions)))
+        both = await asyncio.gather(*(one(i) for i in range(sessions)),
+                                    *(worst(i) for i in range(hostile)))
+    results, bad = both[:sessions], both[sessions:]
     wall = time.perf_counter() - start
     lat = [t for r in results for t in r.reruns]
     loads = [r.load for r in results if r.load is not None]
     errors = [e for r in results for e in r.errors]
     exceptions = [e for r in results for e in r.exceptions]
-    return dict(sessions=sessions, reruns=len(lat), wall=wall,
+    hostile_lat = [t for r in bad for t in r.reruns]
+    return dict(sessions=sessions, reruns=len(lat), wall=wall, hostile=hostile,
+                hostile_p95=pct(hostile_lat, 95),
+                hostile_errors=[e for r in bad for e in r.errors + r.exceptions],
                 p50=pct(lat, 50), p95=pct(lat, 95), max=max(lat, default=float("nan")),
                 mean=statistics.fmean(lat) if lat else float("nan"),
                 load_p50=pct(loads, 50), load_p95=pct(loads, 95),
@@ -390,7 +426,8 @@ def suite(args) -> list[dict]:
                 first_load, first_rerun = asyncio.run(warm_up(srv.url))
                 time.sleep(args.ttl + 3)        # the warm-up session is gone
                 row = asyncio.run(load_run(srv.url, pid, n, args.reruns, args.think,
-                                           args.ramp, args.values == "shared"))
+                                           args.ramp, args.values == "shared",
+                                           hostile=args.hostile if app == "explorer" else 0))
                 time.sleep(args.ttl + 3)        # every session disconnected and dropped
                 row.update(app=app, rss_idle=idle, rss_after=rss_mb(pid),
                            ready=srv.ready_after, first_load=first_load,
@@ -415,7 +452,9 @@ def _line(r):
             f"p50={_ms(r['p50'])}ms p95={_ms(r['p95'])}ms max={_ms(r['max'])}ms "
             f"errors={len(r['errors'])} exceptions={len(r['exceptions'])} "
             f"rss before/peak/after={_mb(r['rss_before'])}/{_mb(r['rss_peak'])}/"
-            f"{_mb(r.get('rss_after', r['rss_end']))} MB")
+            f"{_mb(r.get('rss_after', r['rss_end']))} MB"
+            + (f" | +{r['hostile']} hostile: their p95={_ms(r['hostile_p95'])}ms "
+               f"errors={len(r['hostile_errors'])}" if r.get("hostile") else ""))
 
 
 def _kb_per_rerun(r):
@@ -471,6 +510,8 @@ def main(argv=None):
                          "sessions ask for the same sequence (cache hits after the first)")
     ap.add_argument("--script", type=Path,
                     help="serve this script instead of the Explorer (a variant to compare)")
+    ap.add_argument("--hostile", type=int, default=0,
+                    help="also run this many sessions sending hostile_program() (Explorer)")
     ap.add_argument("--ttl", type=int, default=10,
                     help="server.disconnectedSessionTTL for the started servers, so that "
                          "'after' is read once closed sessions are dropped")
