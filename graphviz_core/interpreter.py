@@ -14,7 +14,7 @@ calls that gradient, the node's own ops are rerun on a private tape to read off 
 derivative (a Jacobian for tensors) and the downstream it sends to each input. All state
 lives in the objects of one call: runs in several threads at once share nothing.
 
-Why one module of ~450 lines: the interpreter, the observing identity and the local
+Why one module of ~500 lines: the interpreter, its budget, the observing identity and the local
 Jacobians are one mechanism (the identity's gradient reruns the interpreter's own op);
 split, each half would need the other's private parts.
 """
