@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from .report import fmt, rule_mismatch
 from .interpreter import _DTYPES, _Context, _Interpreter, as_value
-from .values import same, shape_of
+from .values import same, shape_of, vjp
 
 __all__ = ["RuleCheck", "rule_checks", "KINDS"]
 
@@ -79,19 +79,11 @@ def rule_checks(trace, kinds=KINDS) -> list[RuleCheck]:
             if i in chain:
                 add("chain", f"{where} ignores {fn.upstream}: its downstream for {param} is "
                     f"{fmt(down)} with upstream {fmt(ev.upstream)}, but upstream × local is "
-                    f"{fmt(_vjp(ev.upstream, ev.local[i]))}; multiply by {fn.upstream}")
+                    f"{fmt(vjp(ev.upstream, ev.local[i]))}; multiply by {fn.upstream}")
             if auto is not None and not same(down, auto[i], _REL.get(trace.dtype, 1e-5)):
                 add("automatic", f"{where} gives {fmt(down)} for {param}; TensorFlow's "
                     f"automatic gradient of {fn.name} gives {fmt(auto[i])}")
     return out
-
-
-def _vjp(upstream, local):
-    up = np.asarray(upstream, dtype=np.float64)
-    jac = np.asarray(local, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        out = np.tensordot(up, jac, axes=up.ndim) if up.ndim else up * jac
-    return float(out) if out.ndim == 0 else out
 
 
 def _unbroadcast_hint(want, got) -> str:

@@ -10,7 +10,7 @@ import networkx as nx
 import numpy as np
 
 from .expr import Cond, Op, walk
-from .values import all_zero, any_zero, finite, has_nan, nonfinite
+from .values import all_zero, any_zero, finite, has_nan, nonfinite, vjp
 
 __all__ = ["fmt", "event_rows", "gradient_rows", "explain_gradient", "first_nonfinite",
            "value_notes",
@@ -98,13 +98,10 @@ def rule_mismatch(event, rel: float = 1e-5) -> tuple:
                     abs(down - want) > rel * max(1.0, abs(want)):
                 bad.append(i)
             continue
-        up = np.asarray(event.upstream, dtype=np.float64)
-        jac = np.asarray(loc, dtype=np.float64)
-        if jac.shape[:up.ndim] != up.shape:
+        want = vjp(event.upstream, loc)
+        if want is None:
             continue
-        with np.errstate(all="ignore"):       # inf × 0: such events are skipped below
-            want = np.tensordot(up, jac, axes=up.ndim) if up.ndim else up * jac
-        down = np.asarray(down, dtype=np.float64)
+        want, down = np.asarray(want), np.asarray(down, dtype=np.float64)
         if want.shape != down.shape or not (np.all(np.isfinite(want))
                                             and np.all(np.isfinite(down))):
             continue
