@@ -65,6 +65,7 @@ def workspace() -> None:
                 show_error(ex)
             show_graph(ex)
     else:
+        wide_area = st.container()      # a graph too big for the column goes here, first
         left, right = st.columns([5, 8], gap="large")
         with left:
             prog, parse_error, inputs, modes, watch = controls()
@@ -72,10 +73,18 @@ def workspace() -> None:
         with left:
             if ex.error is not None:
                 show_error(ex)
-        with right:
-            show_graph(ex)
+        if ex.ok and ex.spec["layout"]["meta"].get("view") == "wide":
+            with wide_area:
+                show_graph(ex)
+            with right:
+                st.caption("The graph needs the page's width: it is drawn above the program.")
+        else:
+            with right:
+                show_graph(ex)
     for note in ex.notes:
         st.info(plain(note))
+    if ss.pop("rerun_app", False):        # a switch inside the fragment moved the sidebar's
+        st.rerun(scope="app")
     if ex.ok:
         details(ex)
     session.keep_widgets(ss)

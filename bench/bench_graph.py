@@ -64,5 +64,29 @@ def main():
           f"spec {big[5] / big[1] / (small[5] / small[1]):.2f}x")
 
 
+def layouts():
+    """dot against stage one's layered layout, per node count: one layout call each, and
+    the whole frame model (dot may run a few times while it looks for the largest type
+    that fits; a cache hit skips them all)."""
+    from graphviz_core.figures.frames import frame_model
+    from graphviz_core.layout import LayoutCache, layered_layout
+    print(f"\n{'nodes':>5} {'layered ms':>10} {'model+layered ms':>16} {'model+dot ms':>12} "
+          f"{'dot runs':>8} {'cached ms':>9} {'level':>7}")
+    for lines in (2, 6, 12, 21, 40, 56):
+        prog = gc.parse(program(lines))
+        tr = gc.trace(prog)
+        n = tr.graph.number_of_nodes()
+        _, t_layered = timed(lambda: layered_layout(tr.graph), 3)
+        _, t_ml = timed(lambda: frame_model(tr, prog, engine="layered"), 3)
+        cache = LayoutCache(max_entries=1000)
+        t0 = time.perf_counter()
+        m = frame_model(tr, prog, layouts=cache)
+        t_md = time.perf_counter() - t0
+        _, t_cached = timed(lambda: frame_model(tr, prog, layouts=cache), 3)
+        print(f"{n:>5} {t_layered * 1e3:>10.1f} {t_ml * 1e3:>16.1f} {t_md * 1e3:>12.1f} "
+              f"{len(cache):>8} {t_cached * 1e3:>9.1f} {m['view']['level']:>7}")
+
+
 if __name__ == "__main__":
     main()
+    layouts()

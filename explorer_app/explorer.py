@@ -34,10 +34,6 @@ def sidebar() -> None:
     """The page list, then the Explorer's own settings."""
     ui.sidebar()
     with st.sidebar:
-        st.selectbox("Example program", list(PRESETS), key="preset", on_change=lambda: session.load_preset(
-                     st.session_state, PRESETS[st.session_state["preset"]]),
-                     format_func=lambda k: PRESETS[k].title,     # the seed is under the editor
-                     help="Every program from the four seed notebooks")
         st.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
         st.toggle("Expand functions (show the ops inside)", key="expand",
                   help="Opens the functions that use TensorFlow's automatic gradient. A function "
@@ -75,6 +71,13 @@ def tensor_input(name: str, inp):
     st.caption(f"{name} ({kind}), shape {inp.shape}")
     return inp.default
 
+
+
+def compare_here() -> None:
+    """The side by side switched on from its tab: the sidebar's toggle follows (a whole
+    rerun, since the sidebar is outside the fragment)."""
+    st.session_state["compare"] = True
+    st.session_state["rerun_app"] = True
 
 
 def on_compare_change() -> None:
@@ -136,23 +139,38 @@ def cells(n: int) -> list:
     return st.columns(n) if n > 1 else [contextlib.nullcontext()]
 
 
+def example_picker() -> None:
+    """Beside the editor, inside its fragment: an edit renames the choice at once."""
+    ss = st.session_state
+    # a typed program stays in the picker as "Your program": picking an example keeps it
+    yours = [session.YOURS] if "your_program" in ss or ss.get("preset") == session.YOURS \
+        else []
+    st.selectbox("Example program", list(PRESETS) + yours, key="preset",
+                 on_change=session.pick_example, args=(ss, PRESETS),
+                 format_func=lambda k: "✎ Your program" if k == session.YOURS
+                 else PRESETS[k].title,     # the seed is under the editor
+                 help="Every program from the four seed notebooks")
+
+
 def controls():
     """Editor and widgets generated from the program; returns what to trace."""
     ss = st.session_state
+    example_picker()
     st.text_area("Program", key="program", height=250,
+                 on_change=session.on_edit, args=(ss, PRESETS),
                  help="One statement a line. `f(x) = ...` defines a function, "
                       "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "
                       "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
                       "The last value is the target.")
-    example = PRESETS[ss["preset"]]
+    example = PRESETS[session.example_key(ss, DEFAULT)]
     # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
     # never leaves the example's description standing under someone's own program
     if ss["program"] == example.source:
         st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
     else:                                   # your own text: one click back to the example
         st.button("↺ Back to the example", key="back_to_example",     # a short name: it fits
-                  on_click=session.load_preset,
-                  args=(ss, PRESETS[ss["preset"]]),
+                  on_click=session.back_to_example,
+                  args=(ss, PRESETS, example.key),
                   help=f"Replaces the text above with “{example.title}”, the example chosen "
                        "in the sidebar")
     try:
@@ -235,11 +253,13 @@ def show_graph(ex) -> None:
         st.info("Fix the program to see its graph. Your text is kept as typed.")
         return
     t = ex.trace
-    for check in ex.checks:     # a custom rule that breaks the chain rule or a shape
-        if check.kind != "automatic":
-            st.warning(plain(check.message), icon="⚠️")
-    st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="graph",
-                    config={"displayModeBar": False})
+    if ex.checks:     # a custom rule that breaks the chain rule or a shape: loud, not small
+        st.error("**A custom rule looks wrong** (its node is outlined in red on the graph)\n\n"
+                 + "\n".join(f"- {plain(c.message)}" for c in ex.checks), icon="🚨")
+    event = st.plotly_chart(server_tuning.plotly_spec(ex.spec), key="graph",
+                            on_select="rerun", selection_mode="points",
+                            config={"displayModeBar": False})
+    inspector(ex, event)
     cols = cells(min(4, len(t.gradients)))
     for i, row in enumerate(ex.gradients):
         with cols[i % len(cols)]:
@@ -252,6 +272,23 @@ def show_graph(ex) -> None:
                 st.metric(f"∂({' + '.join(t.targets)}) / ∂{row['input']}", row["gradient"])
             if row["why"]:          # a None, 0 or NaN is explained where it is shown
                 st.caption(plain(row["why"]))
+
+
+def inspector(ex, event) -> None:
+    """Click a node (or pick it): its value, gradient and local Jacobians as heatmaps."""
+    ss = st.session_state
+    choices = gc.node_choices(ex.trace)
+    clicked = session.clicked_node(event, choices)
+    if clicked is not None:
+        ss["inspect"] = clicked
+    if ss.get("inspect") not in choices:
+        ss["inspect"] = None
+    node = st.selectbox("Inspect a node: its value, gradient and local Jacobian (or click "
+                        "the node on the graph)", list(choices), key="inspect",
+                        format_func=choices.get, placeholder="pick a node")
+    if node is not None:
+        st.plotly_chart(gc.inspect_spec(ex.trace, node, presenting()), key="inspect-chart",
+                        config={"displayModeBar": False})
 
 
 def run(prog, parse_error, inputs, modes, watch):
@@ -293,7 +330,9 @@ def compare_tab(ex) -> None:
         st.info("No function has a `grad` rule, so there is nothing to compare.")
         return
     if not ex.compare:
-        st.info("Switch on “Automatic vs custom, side by side” in the sidebar.")
+        # its own switch: presentation mode hides the sidebar's
+        st.button("Show TensorFlow's automatic gradient beside the custom rules",
+                  key="compare-here", on_click=compare_here, type="primary")
         return
     cols = st.columns(2)
     for col, mode in zip(cols, ("automatic", "custom")):
@@ -361,7 +400,7 @@ def export_tab(ex) -> None:
     # built when clicked, not on every rerun (it embeds plotly.js, ~4.7 MB): the file plays
     # with no network, e.g. on a lecture-hall PC
     c2.download_button("Animation (.html)",
-                       lambda: ex.figure.to_html(include_plotlyjs=True, auto_play=False),
+                       ex.html,
                        file_name="backward_pass.html", mime="text/html", on_click="ignore")
     c3.download_button("Trace (.csv)", lambda: pd.DataFrame(ex.events).to_csv(index=False),
                        file_name="trace.csv", mime="text/csv", on_click="ignore")
@@ -389,6 +428,8 @@ def details(ex) -> None:
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
         "targets": list(t.targets), "watch": list(t.watched), "dtype": ss["dtype"],
         "expand": ss.get("expand", False), "compare": ss.get("compare", False),
-        "presentation": presenting(), "preset": ss["preset"], "speed": ss.get("speed", 1.0)})
+        "presentation": presenting(),
+        "preset": None if ss["preset"] == session.YOURS else ss["preset"],
+        "speed": ss.get("speed", 1.0)})
     if st.query_params.to_dict() != shared:     # an unchanged address is not re-sent
         st.query_params.from_dict(shared)

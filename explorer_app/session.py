@@ -19,7 +19,7 @@ to a lesson); ``ready`` once the first visit is done.
 """
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 import numpy as np
 
@@ -133,8 +133,8 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
 
     >>> s = {}
     >>> q = url_state.encode({"program": "x = 2.0\\ny = x*x", "inputs": {"x": 3.0}})
-    >>> first_visit(s, q, {p.key: p for p in gc.PRESETS}, "foo3"); s["program"]
-    'x = 3.0\\ny = x*x'
+    >>> first_visit(s, q, {p.key: p for p in gc.PRESETS}, "foo3"); s["program"], s["preset"]
+    ('x = 3.0\\ny = x*x', 'yours')
     """
     shared, messages = url_state.decode(query)
     key = shared["preset"] if shared["preset"] in presets else default
@@ -163,6 +163,8 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
         state["unwatched"] = unwatched_by(state["program"], shared["watch"])
     for k in ("dtype", "expand", "compare", "presentation", "speed"):
         state[k] = shared[k]
+    if state["program"] != presets[key].source:     # a link's own program, not the example
+        state.update(preset=YOURS, last_example=key, your_program=state["program"])
     state["url_messages"] = messages
     state["ready"] = True
 
@@ -231,3 +233,80 @@ def window(line: str, column: int, width: int = 100) -> tuple[str, int]:
     if start + width < len(line):
         text += "…"
     return text, at
+
+
+def clicked_node(event, choices: dict) -> str | None:
+    """The node a click on the graph selected (``st.plotly_chart(on_select=...)``'s event:
+    its points carry the node id as ``customdata``), if it is one of ``choices``.
+
+    >>> clicked_node({"selection": {"points": [{"customdata": "n1"}]}}, {"n1": "y"})
+    'n1'
+    >>> clicked_node({"selection": {"points": [{"customdata": "n9"}]}}, {"n1": "y"}) is None
+    True
+    """
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    for p in points or ():
+        node = p.get("customdata") if isinstance(p, dict) else None
+        if isinstance(node, list):
+            node = node[0] if node else None
+        if node in choices:
+            return node
+    return None
+
+
+YOURS = "yours"       # the picker's entry for the text someone typed
+
+
+def example_key(state: Mapping, default: str) -> str:
+    """The example the editor started from (the picker may say "Your program")."""
+    key = state.get("preset")
+    return state.get("last_example", default) if key == YOURS or key is None else key
+
+
+def pick_example(state: MutableMapping, presets: dict) -> None:
+    """The picker's change: load the example, keeping a typed program as "Your program"
+    (picking an example must not destroy it), or bring that program back.
+
+    >>> s = {"program": "y = 1.0 * 2.0", "preset": "foo3"}
+    >>> pick_example(s, {p.key: p for p in gc.PRESETS}); s["your_program"], s["program"][:6]
+    ('y = 1.0 * 2.0', '# Seed')
+    >>> s["preset"] = YOURS; pick_example(s, {p.key: p for p in gc.PRESETS}); s["program"]
+    'y = 1.0 * 2.0'
+    """
+    key = state.get("preset")
+    if key == YOURS:
+        state["program"] = state.get("your_program", state.get("program", ""))
+        return
+    text = state.get("program", "")
+    if text and all(text != p.source for p in presets.values()):
+        state["your_program"] = text
+    state["last_example"] = key
+    if presets[key].dtype != state.get("dtype", presets[key].dtype):
+        state["rerun_app"] = True       # the sidebar's precision follows (outside the fragment)
+    load_preset(state, presets[key])
+
+
+def on_edit(state: MutableMapping, presets: dict) -> None:
+    """The editor's change: once the text is no longer the example's, the picker says
+    "Your program" (it must not keep naming an example the text is not).
+
+    >>> s = {"program": "y = 2.0", "preset": "foo3"}
+    >>> on_edit(s, {p.key: p for p in gc.PRESETS}); s["preset"], s["last_example"]
+    ('yours', 'foo3')
+    """
+    key = state.get("preset")
+    text = state.get("program", "")
+    if key in presets and text != presets[key].source:
+        state["last_example"] = key
+        state["preset"] = YOURS
+    if state.get("preset") == YOURS:
+        state["your_program"] = text
+
+
+def back_to_example(state: MutableMapping, presets: dict, key: str) -> None:
+    """"↺ Back to the example": the example again, the typed text kept as "Your program"."""
+    state["preset"] = key
+    pick_example(state, presets)

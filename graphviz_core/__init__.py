@@ -12,7 +12,8 @@ from . import links as state  # the old name of links (share-link state), kept f
 from .codegen import to_tensorflow
 from .examples import PRESETS, Preset, preset
 from .explorer import Exploration, explore
-from .figures import PALETTE, backward_figure, backward_spec, figure_from_spec
+from .figures import (PALETTE, backward_figure, backward_spec, figure_from_spec, inspect_spec,
+                      node_choices)
 from .language import (BUILTINS, LIMITS, Function, Input, Program, ProgramError, parse,
                        set_input_kind, set_input_value)
 from .layout import layered_layout
@@ -25,6 +26,7 @@ __all__ = [
     "set_input_kind", "set_input_value", "trace", "hessian", "Trace", "BackwardEvent",
     "PRESETS", "Preset", "preset",
     "backward_figure", "backward_spec", "figure_from_spec", "PALETTE", "layered_layout",
+    "inspect_spec", "node_choices",
     "event_rows", "gradient_rows", "explain_gradient", "fmt",
     "to_tensorflow", "explore", "Exploration", "links", "state", "PRESENTATION_CSS",
 ]

@@ -32,7 +32,7 @@ from .report import fmt, rule_mismatch
 from .interpreter import _DTYPES, _Context, _Interpreter, as_value
 from .values import same, shape_of, vjp
 
-__all__ = ["RuleCheck", "rule_checks", "KINDS"]
+__all__ = ["RuleCheck", "rule_checks", "loud_checks", "KINDS"]
 
 _REL = {"float32": 1e-5, "float64": 1e-10}
 
@@ -115,3 +115,30 @@ def _automatic(trace, fn, ev):
     grads = run.automatic(fn, [tf.constant(x, dt) for x in ev.inputs],
                           tf.constant(ev.upstream, dt))
     return [as_value(d) for d in grads]
+
+
+def loud_checks(trace) -> list[RuleCheck]:
+    """The checks a page puts above the graph: each chain or shape problem, its message
+    followed by what TensorFlow's automatic gradient of the function gives (the number the
+    rule should have produced). A rule that only differs from automatic (a surrogate, on
+    purpose) is not here: that is the side by side's story.
+
+    >>> import graphviz_core as gc
+    >>> p = gc.parse("f(x) = x * x\\ngrad f(x, dy) = 2 * x\\nx = 1.5\\ny = f(x) * 3")
+    >>> [c.message for c in loud_checks(gc.trace(p))]  # doctest: +NORMALIZE_WHITESPACE
+    ["the rule for f (line 2) ignores dy: its downstream for x is 3 with upstream 3, but
+      upstream × local is 9; multiply by dy. TensorFlow's automatic gradient of f gives 9."]
+    """
+    checks = rule_checks(trace)
+    auto = {(c.node, c.param): c for c in checks if c.kind == "automatic"}
+    out = []
+    for c in checks:
+        if c.kind == "automatic":
+            continue
+        a = auto.get((c.node, c.param))
+        if a is not None:
+            said = a.message.split("; ", 1)[-1]
+            c = RuleCheck(c.node, c.function, c.param, c.kind,
+                          f"{c.message}. {said[0].upper()}{said[1:]}.", c.line)
+        out.append(c)
+    return out

@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import tensorflow as tf
 
+from .layout import LayoutCache
 from .interpreter import (_DTYPES, BackwardEvent, Budget, GraphRecorder, Settings, as_value,
                           forward)
 from .language import Program
@@ -131,6 +132,7 @@ class TraceCache:
     """
 
     def __init__(self, max_entries: int = 64):
+        self.layouts = LayoutCache()      # the figures' dot drawings, by graph structure
         self.max_entries = max_entries
         self._tracers = collections.OrderedDict()     # key -> CompiledTracer | event order
         self._lock = threading.Lock()

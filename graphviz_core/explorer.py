@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import tensorflow as tf
 
-from .checks import rule_checks
+from .checks import loud_checks
 from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
 from .language import Program, ProgramError, parse
@@ -48,6 +48,26 @@ class Exploration:
         (and pickled), and a kept figure would double its memory and its unpickling time.
         """
         return None if self.spec is None else figure_from_spec(self.spec)
+
+    def html(self) -> str:
+        """The animation as a page of its own (the "Animation (.html)" download): titled
+        with the program, plotly.js inline (it opens offline), and room above the graph for
+        plotly's toolbar, which otherwise covered the key.
+
+        >>> import graphviz_core as gc
+        >>> page = explore(gc.preset("foo3").source).html()
+        >>> page.count("<title>Backward pass of y — Computational Graph Explorer</title>")
+        1
+        """
+        import html as html_lib
+        fig = self.figure
+        top = fig.layout.margin.t or 0
+        fig.update_layout(margin_t=top + 40, height=(fig.layout.height or 400) + 40)
+        targets = " + ".join(self.trace.targets) if self.trace is not None else "the program"
+        title = html_lib.escape(f"Backward pass of {targets} — Computational Graph Explorer")
+        page = fig.to_html(include_plotlyjs=True, auto_play=False, full_html=True,
+                           config={"displaylogo": False})
+        return page.replace("<head>", f"<head><title>{title}</title>", 1)
 
     @property
     def ok(self) -> bool:
@@ -133,14 +153,17 @@ def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation
     ex.trace = t
     ex.settings = dict(inputs=t.inputs, modes=t.modes, targets=list(t.targets),
                        watch=list(t.watched), dtype=dtype, expand=expand)
-    ex.spec = backward_spec(t, prog, presentation=bool(presentation), speed=speed)
+    # a custom rule that breaks the chain rule or a shape: above the graph, its node outlined
+    # (a rule that differs from automatic on purpose, a surrogate, is the side by side's)
+    ex.checks = loud_checks(t)
+    layouts = getattr(cache, "layouts", None)
+    ex.spec = backward_spec(t, prog, presentation=bool(presentation), speed=speed,
+                            layouts=layouts, flagged={c.node for c in ex.checks})
     ex.events = event_rows(t)
     ex.gradients = gradient_rows(t, prog)
     ex.notes += value_notes(t, prog)
     if t.error:
         ex.notes.insert(0, t.error)
-    # a rule that differs from automatic on purpose (a surrogate) is the side-by-side's story
-    ex.checks = rule_checks(t, kinds=("chain", "shape"))
     ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
                             watch=t.watched, dtype=dtype)
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]
@@ -163,7 +186,8 @@ def _compare(ex, prog, t, custom, expand, presentation, speed, cache, budget) ->
                       budget=budget)
         side = Exploration(source=ex.source, program=prog, trace=other,
                            spec=backward_spec(other, prog, presentation=presentation,
-                                              speed=speed, height=None),
+                                              speed=speed, layouts=getattr(cache, "layouts",
+                                                                           None)),
                            events=event_rows(other), gradients=gradient_rows(other, prog))
         ex.compare[mode] = side
     ex.notes += _rule_differences(ex.compare["custom"].trace, ex.compare["automatic"].trace)

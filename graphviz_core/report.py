@@ -110,8 +110,29 @@ def rule_mismatch(event, rel: float = 1e-5) -> tuple:
     return tuple(bad)
 
 
+def table_digits(trace) -> int:
+    """``fmt``'s digits for tables and the CSV: 8 significant for float32, 17 for float64
+    (every digit the run has)."""
+    return 16 if getattr(trace, "dtype", "float32") == "float64" else 7
+
+
+def whole(v, digits: int = 7) -> str:
+    """:func:`fmt`, but a tensor of any size is written out whole (tables and the CSV hold
+    every number; the graph draws a large one as a heatmap).
+
+    >>> whole(np.arange(8.0).reshape(2, 4)), whole((1.5, None))
+    ('[[0, 1, 2, 3], [4, 5, 6, 7]]', '1.5, None')
+    """
+    if isinstance(v, (tuple, list)):
+        return ", ".join(whole(x, digits) for x in v)
+    if isinstance(v, np.ndarray) and v.ndim:
+        return _nested(v.tolist(), digits)
+    return fmt(v, digits)
+
+
 def event_rows(trace) -> list[dict]:
-    """One row per backward event, in TensorFlow's order (the trace table).
+    """One row per backward event, in TensorFlow's order (the trace table): every number
+    whole, with the run's precision.
 
     >>> import graphviz_core as gc
     >>> [(r["op"], r["upstream"], r["local"]) for r in event_rows(gc.trace(gc.parse("x = 3.0\\ny = x * x")))]
@@ -119,11 +140,13 @@ def event_rows(trace) -> list[dict]:
     """
     g = trace.graph
     rows = []
+    d = table_digits(trace)
     for i, e in enumerate(trace.events):
         rows.append({
             "step": i + 1, "node": e.node, "op": node_title(g, e.node), "mode": e.mode,
-            "inputs": fmt(e.inputs), "output": fmt(e.output), "upstream": fmt(e.upstream),
-            "local": fmt(e.local), "downstream": fmt(e.downstream),
+            "inputs": whole(e.inputs, d), "output": whole(e.output, d),
+            "upstream": whole(e.upstream, d), "local": whole(e.local, d),
+            "downstream": whole(e.downstream, d),
             "check": "downstream ≠ upstream × local" if rule_mismatch(e) else "",
         })
     return rows
@@ -296,8 +319,9 @@ def gradient_rows(trace, prog) -> list[dict]:
     [{'input': 'x', 'kind': 'constant', 'value': '3', 'gradient': '6', 'why': ''}]
     """
     rows = []
+    d = table_digits(trace)
     for name, value in trace.gradients.items():
         inp = prog.inputs[name]
-        rows.append({"input": name, "kind": inp.kind, "value": fmt(trace.inputs[name]),
-                     "gradient": fmt(value), "why": explain_gradient(trace, prog, name)})
+        rows.append({"input": name, "kind": inp.kind, "value": whole(trace.inputs[name], d),
+                     "gradient": whole(value, d), "why": explain_gradient(trace, prog, name)})
     return rows

@@ -17,6 +17,7 @@ finished results (a trace, a lesson's result, training records) and import nothi
 from .backward import backward_figure, backward_spec, figure_from_spec
 from .backward import _DYNAMIC, _T  # noqa: F401 - the figure's trace indices, for the tests
 from .backward_text import node_hover, substitute
+from .inspect import inspect_spec, node_choices
 from .lessons import finite_difference_figure, stability_map, straight_through_figure
 from .palette import PALETTE
 from .training import RUN_COLORS, training_figure, training_spec
@@ -24,7 +25,7 @@ from .training import RUN_COLORS, training_figure, training_spec
 __all__ = [
     # the backward pass
     "backward_figure", "backward_spec", "figure_from_spec", "substitute", "node_hover",
-    "PALETTE",
+    "PALETTE", "inspect_spec", "node_choices",
     # the lesson pages
     "straight_through_figure", "finite_difference_figure", "stability_map",
     # the training lab

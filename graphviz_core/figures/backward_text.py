@@ -21,12 +21,23 @@ def _num(v, digits: int = 5) -> str:
 
     >>> _num(10686474223616.0), _num(1024.0), _num((2.0, 4294967296.0))
     ('1.06865e+13', '1024', '2, 4.29497e+09')
+    >>> _num(np.array([[1.0, 2.0], [3.0, 4.5]])), _num(np.zeros((3, 4)))
+    ('[1, 2]<br>[3, 4.5]', '3×4')
+    >>> _num(np.array([[1.0], [2.0]])), _num(np.zeros((1, 2, 1)))
+    ('[1, 2]ᵀ', '1×2×1')
     """
     if isinstance(v, (tuple, list)):
         return ", ".join(_num(x, digits) for x in v)
     if isinstance(v, np.ndarray) and v.ndim:
-        # on the graph a tensor is its shape; hover, tables and the CSV hold its numbers
-        return fmt(v, 3) if v.size <= 3 else "×".join(map(str, v.shape)) + " tensor"
+        # on the graph a small tensor is its numbers, a matrix a row per line; a larger one
+        # its shape (the graph draws it as a heatmap; hover, tables and the CSV hold it)
+        if v.size > 6 or v.ndim > 2:
+            return "×".join(map(str, v.shape))
+        if v.ndim == 2 and v.shape[1] == 1:         # a column: one line, transposed
+            return fmt(v.reshape(-1), 3) + "ᵀ"
+        if v.ndim == 2:
+            return "<br>".join(fmt(row, 3) for row in v)
+        return fmt(v, 3)
     if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) >= 1e7:
         return f"{v:.{digits + 1}g}"
     return fmt(v, digits)
@@ -126,17 +137,24 @@ def _short(label: str, n: int = 9) -> str:
     return label[:head] + "…" + label[len(label) - (n - 1 - head):]
 
 
+def graph_digits(trace) -> int:
+    """Significant digits (less one) of the numbers on the graph: 6 for float32, 10 for a
+    float64 run, whose extra digits are the point of running it."""
+    return 9 if getattr(trace, "dtype", "float32") == "float64" else 5
+
+
 def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     """Text under a node: value, then upstream / local / gradient as the backward pass arrives."""
     g = trace.graph
+    d = graph_digits(trace)
     a = g.nodes[node]
     if not lit:
         return " "
     parts = []
     if a["kind"] != "input" and a["names"]:
-        parts.append(f"{', '.join(a['names'])} = {_num(a['value'], 5)}")
+        parts.append(f"{', '.join(a['names'])} = {_num(a['value'], d)}")
     else:
-        parts.append(f"= {_num(a['value'], 5)}")
+        parts.append(f"= {_num(a['value'], d)}")
     if a["kind"] == "input" and a["watched"] is False:
         parts.append("not watched")
     if a["kind"] == "call" and a["mode"] == "custom":
@@ -147,8 +165,8 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
     ev_i = a["event"]
     if ev_i is not None and ev_i <= fired:
         ev = trace.events[ev_i]
-        parts.append(f"↑ {_sum_text(contribs, ev_i, ev.upstream, a['target'])}")
-        parts.append(f"local {_num(real_inputs(g, node, ev.local), 4)}")
+        parts.append(f"↑ {_sum_text(contribs, ev_i, ev.upstream, a['target'], d)}")
+        parts.append(f"local {_num(real_inputs(g, node, ev.local), d - 1)}")
         if rule_mismatch(ev):
             parts.append("⚠ ↓ ≠ ↑ × local")
         if bwd_bad:
@@ -158,28 +176,38 @@ def _info(trace, node, lit, fired, contribs, fwd_bad, bwd_bad) -> str:
         if arrived and len(arrived) == len(contribs):
             # an input that is itself a target starts from its own 1 (d x / d x)
             total = trace.gradients.get(a["names"][0])
-            parts.append(f"∂ = {_sum_text(contribs, fired + 1, total, a['target'])}")
+            parts.append(f"∂ = {_sum_text(contribs, fired + 1, total, a['target'], d)}")
         elif not contribs and fired == len(trace.events) - 1:
-            parts.append(f"∂ = {_num(trace.gradients.get(a['names'][0]), 5)}")
+            parts.append(f"∂ = {_num(trace.gradients.get(a['names'][0]), d)}")
     return "<br>".join(parts)
 
 
-def _sum_text(contribs, before, total, is_target) -> str:
+def _sum_text(contribs, before, total, is_target, d: int = 5) -> str:
     """``30 + 6`` over ``= 36`` when several contributions add up; ``36`` for one. Two
     lines: on one, the sum ran into the neighbouring node's text in a narrow graph."""
-    terms = [_num(v, 5) for i, v in contribs if i < before and v is not None]
+    terms = [_num(v, d) for i, v in contribs if i < before and v is not None]
     if is_target:
         terms = ["1"] + terms
     if len(terms) > 1:
-        return " + ".join(terms) + f"<br>= {_num(total, 5)}"
-    return _num(total, 5)
+        return " + ".join(terms) + f"<br>= {_num(total, d)}"
+    return _num(total, d)
+
+
+def _flat(v, digits: int = 5) -> str:
+    """:func:`_num` on one line, for the caption: a small matrix as a nested list."""
+    if isinstance(v, (tuple, list)):
+        return ", ".join(_flat(x, digits) for x in v)
+    if isinstance(v, np.ndarray) and v.ndim == 2 and v.size <= 6 and v.shape[1] > 1:
+        return fmt(v, 3)
+    return _num(v, digits)
 
 
 def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
+    d = graph_digits(trace)
     if step < n_fwd:
         x = layers[step]
         names = [trace.graph.nodes[n] for n in values if pos[n][0] == x]
-        shown = ", ".join(f"{a['names'][-1] if a['names'] else a['label']} = {_num(a['value'], 5)}"
+        shown = ", ".join(f"{a['names'][-1] if a['names'] else a['label']} = {_flat(a['value'], d)}"
                           for a in names[:4])
         more = " …" if len(names) > 4 else ""
         return f"Forward {step + 1}/{n_fwd}: {shown}{more}"
@@ -192,5 +220,5 @@ def _caption(trace, prog, step, n_fwd, layers, values, pos) -> str:
     down = real_inputs(trace.graph, e.node, e.downstream)
     # two lines: on one, a laptop-wide graph cut the sentence off at "→ dow"
     return (f"Backward {i + 1}/{len(trace.events)}: {who} ({mode})<br>upstream "
-            f"{_num(e.upstream, 5)} × local {_num(local, 5)} → downstream {_num(down, 5)}")
+            f"{_flat(e.upstream, d)} × local {_flat(local, d)} → downstream {_flat(down, d)}")
 
