@@ -12,6 +12,7 @@ import streamlit as st
 
 import graphviz_core as gc
 from explorer_app import chrome as ui
+from explorer_app import python_form
 from explorer_app import server as server_tuning
 from explorer_app import session
 from explorer_app.explorer import (DEFAULT, PRESETS, controls, details, keyboard_script,
@@ -64,6 +65,7 @@ def workspace() -> None:
             if ex.error is not None:
                 show_error(ex)
             show_graph(ex)
+            python_form.printout(ex)
     else:
         left, right = st.columns([5, 8], gap="large")
         with left:
@@ -74,6 +76,7 @@ def workspace() -> None:
                 show_error(ex)
         with right:
             show_graph(ex)
+            python_form.printout(ex)
     for note in ex.notes:
         st.info(plain(note))
     if ex.ok:
