@@ -77,6 +77,6 @@ def printout(ex) -> None:
         return
     st.markdown("**What the script prints**")
     if ex.output:
-        st.code("\n".join(ex.output), language=None)
+        st.code("\n".join(ex.output), language=None, wrap_lines=True)
     else:
         st.caption("The script prints nothing (add print(...) or tf.print(...)).")

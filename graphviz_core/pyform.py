@@ -30,10 +30,12 @@ import ast
 import copy
 import dataclasses
 import re
+import textwrap
 from collections import Counter
 
 from . import language as lang
 from . import script as sc
+from .expr import Compare, Cond, Fold
 from .language import LIMITS, ProgramError
 from .ops import OPS, SPELLINGS
 
@@ -92,8 +94,8 @@ class _Fn:
 
 
 class _Reader:
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, text: str, shift: int = 0):
+        self.text, self.shift = text, shift     # shift: the indent a pasted cell had
         self.lines = text.split("\n")
         self.short: list[tuple[str, int, int]] = []     # short-form line, user line, column
         self.steps: list = []
@@ -111,8 +113,9 @@ class _Reader:
 
     # -- positions and messages -----------------------------------------------------------
     def col(self, node) -> int:
-        line = self.lines[node.lineno - 1] if 0 < node.lineno <= len(self.lines) else ""
-        return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", "ignore")) + 1
+        lineno, offset = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        line = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
+        return len(line.encode("utf-8")[:offset].decode("utf-8", "ignore")) + 1 + self.shift
 
     def err(self, node, message, hint=_TOP_HINT):
         return ProgramError(message, getattr(node, "lineno", 1), self.col(node), hint)
@@ -471,7 +474,7 @@ class _Reader:
             if isinstance(node.value, str):
                 if len(node.value) > 2000:
                     raise self.err(node, "the string is too long (2,000 characters at most)")
-                return sc.Text(node.value)
+                return sc.Constant(node.value)
             if node.value is None or type(node.value) in (int, float, bool):
                 return sc.Constant(node.value)
             raise self.err(node, f"{type(node.value).__name__} values are not allowed")
@@ -479,7 +482,7 @@ class _Reader:
             parts = []
             for p in node.values:
                 if isinstance(p, ast.Constant):
-                    parts.append(sc.Text(str(p.value)))
+                    parts.append(sc.Constant(str(p.value)))
                     continue
                 spec = ""
                 if p.format_spec is not None:
@@ -994,13 +997,17 @@ class _Reader:
         where = {i + 1: line for i, (_, line, _) in enumerate(self.short)}
         prog.source, prog.form = source, "python"
         prog.lines = {n: where.get(v, v) for n, v in prog.lines.items()}
+        reline = _Relined(where)
+        prog.expressions = {n: reline(e) for n, e in prog.expressions.items()}
         prog.inputs = {n: dataclasses.replace(i, line=where.get(i.line, i.line))
                        for n, i in prog.inputs.items()}
         for name, fn in list(prog.functions.items()):
             info = self.fn_info[name]
             scope = fn.params
             prog.functions[name] = dataclasses.replace(
-                fn, line=where.get(fn.line, fn.line),
+                fn, body=reline(fn.body),
+                rule=None if fn.rule is None else tuple(reline(r) for r in fn.rule),
+                line=where.get(fn.line, fn.line),
                 rule_line=where.get(fn.rule_line, fn.rule_line),
                 effects=tuple(self.compile(prog, e, scope) for e in info.effects),
                 rule_effects=tuple(self.compile(prog, e, fn.rule_params)
@@ -1037,6 +1044,30 @@ class _Reader:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+class _Relined(Fold):
+    """An expression with its lines pointed at the user's cell (the short-form text it was
+    read from has one statement a line)."""
+
+    def __init__(self, where: dict):
+        self.where = where
+
+    def _line(self, n):
+        line = getattr(n, "line", None)
+        return dataclasses.replace(n, line=self.where.get(line, line)) if line else n
+
+    def leaf(self, n):
+        return self._line(n)
+
+    def node(self, n, args):
+        if isinstance(n, Cond):
+            n = dataclasses.replace(n, test=args[0], then=args[1], other=args[2])
+        elif isinstance(n, Compare):
+            n = dataclasses.replace(n, left=args[0], right=args[1])
+        else:
+            n = dataclasses.replace(n, args=tuple(args))
+        return self._line(n)
+
 
 def _dotted(node) -> str | None:
     parts = []
@@ -1112,6 +1143,11 @@ def parse_python(source: str):
     lang._check_size(source)
     text = source.replace("\r\n", "\n").replace("\r", "\n")
     _check_indentation(text)
+    # a cell copied from an indented answer (seed 001's): read as if it started at column 1
+    dedented = textwrap.dedent(text)
+    shift = next((len(a) - len(b) for a, b in zip(text.split("\n"), dedented.split("\n"))
+                  if b.strip()), 0)
+    text = dedented
     for i, line in enumerate(text.split("\n"), start=1):
         lang._check_nesting(line.split("#", 1)[0] if "'" not in line and '"' not in line
                             else line, i, 0)
@@ -1121,12 +1157,12 @@ def parse_python(source: str):
     except SyntaxError as e:
         line = e.lineno or 1
         col = e.offset or 1
-        raise ProgramError(f"syntax error: {e.msg}", line, max(1, col),
+        raise ProgramError(f"syntax error: {e.msg}", line, max(1, col) + shift,
                            "check brackets, colons and indentation") from None
     except (RecursionError, MemoryError, ValueError, SystemError) as e:
         raise ProgramError(f"the program is too complex to read ({type(e).__name__})", 1, 1,
                            "make it smaller") from None
-    reader = _Reader(text)
+    reader = _Reader(text, shift)
     try:
         reader.module(tree)
     except RecursionError:

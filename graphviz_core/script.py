@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from .language import ProgramError
 
-__all__ = ["Text", "FString", "Format", "Name", "Method", "Gradient", "GradientMap", "Seq",
+__all__ = ["FString", "Format", "Name", "Method", "Gradient", "GradientMap", "Seq",
            "Index", "IfNone", "Expr", "Constant", "Effect", "Step", "Output", "ScriptError",
            "OUTPUT_LIMIT"]
 
@@ -33,14 +33,8 @@ OUTPUT_LIMIT = {"lines": 500, "chars": 50_000}
 # ---------------------------------------------------------------------------- what is printed
 
 @dataclass(frozen=True)
-class Text:
-    """A string literal."""
-    text: str
-
-
-@dataclass(frozen=True)
 class Constant:
-    """A number or None written in a print."""
+    """A string, number or None written in a print."""
     value: object
 
 
@@ -54,7 +48,7 @@ class Format:
 
 @dataclass(frozen=True)
 class FString:
-    parts: tuple              # Text | Format
+    parts: tuple              # Constant (str) | Format
 
 
 @dataclass(frozen=True)
@@ -216,8 +210,6 @@ class Scope:
     def get(self, item):
         if self.budget is not None:
             self.budget.tick()
-        if isinstance(item, Text):
-            return item.text
         if isinstance(item, Constant):
             return item.value
         if isinstance(item, Name):
@@ -227,7 +219,7 @@ class Scope:
         if isinstance(item, Expr):
             return self.evaluate(item.expr)
         if isinstance(item, FString):
-            return "".join(p.text if isinstance(p, Text) else _format(self.get(p.item), p)
+            return "".join(p.value if isinstance(p, Constant) else _format(self.get(p.item), p)
                            for p in item.parts)
         if isinstance(item, Method):
             v = self.get(item.item)

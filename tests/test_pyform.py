@@ -287,3 +287,23 @@ def test_fuzz_mutated_seed_cells_raise_only_program_error():
             assert ex.ok or isinstance(ex.error, (gc.ProgramError, ValueError)), ex.error
             traced += 1
     assert bad > 1000 and ok > 100 and traced > 20, (ok, bad, traced)
+
+
+def test_a_cell_copied_with_its_indent_reads_as_written():
+    cell = gc.preset("py_foo").source
+    indented = "\n".join("    " + line if line else line for line in cell.split("\n"))
+    t = gc.trace(gc.parse(indented))
+    assert t.output == PRINTED["py_foo"]
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse("    x = tf.constant(1.0)\n    y = eval('x')")
+    assert (e.value.line, e.value.column) == (2, 9)
+
+
+def test_lines_of_a_python_program_point_at_the_cell():
+    prog = gc.parse(gc.preset("py_straight_2").source)
+    lines = gc.preset("py_straight_2").source.split("\n")
+    assert lines[prog.lines["y2"] - 1].strip() == "y2 = step_2(y1)"
+    fn = prog.functions["bad_step_grad"]
+    assert lines[fn.line - 1].startswith("def bad_step_grad")
+    assert lines[fn.rule_line - 1].strip() == "def custom_grad(dy):"
+    assert lines[prog.inputs["x"].line - 1].startswith("x = tf.constant(2.0)")
