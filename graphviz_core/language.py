@@ -149,6 +149,7 @@ class Program:
     script: tuple = ()
     targets: tuple = ()
     watch: tuple | None = None
+    sources: tuple = ()               # the inputs that last gradient call differentiates for
 
     @property
     def default_target(self) -> str | None:

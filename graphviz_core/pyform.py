@@ -557,7 +557,8 @@ class _Reader:
         names = [i.name for i in _flat(target)]
         values = {b[1] for b in self.bind.values() if b[0] == "value"}
         if all(i.where == "value" and i.name in values for i in _flat(target)):
-            self.last_gradient = (tape, tuple(names))   # decides the page's targets
+            # decides the page's targets, and which gradients it shows first
+            self.last_gradient = (tape, tuple(names), tuple(i.name for i in _flat(sources)))
         return sc.Gradient(tape, node.func.attr, target, sources, node.lineno)
 
     def names_item(self, node, loop=None, sources=False):
@@ -1014,9 +1015,10 @@ class _Reader:
                                    for e in info.rule_effects))
         prog.script = tuple(self.steps)
         if self.last_gradient is not None:
-            tape, targets = self.last_gradient
+            tape, targets, sources = self.last_gradient
             prog.targets = tuple(t for t in targets if t in prog.expressions or
                                  t in prog.inputs)
+            prog.sources = tuple(s for s in sources if s in prog.inputs)
             watched = self.tapes[tape].get("watch", set())
             prog.watch = tuple(n for n, i in prog.inputs.items()
                                if i.kind == "constant" and n in watched)

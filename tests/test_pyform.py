@@ -307,3 +307,10 @@ def test_lines_of_a_python_program_point_at_the_cell():
     assert lines[fn.line - 1].startswith("def bad_step_grad")
     assert lines[fn.rule_line - 1].strip() == "def custom_grad(dy):"
     assert lines[prog.inputs["x"].line - 1].startswith("x = tf.constant(2.0)")
+
+
+def test_the_gradients_of_the_cells_sources_come_first():
+    p = PY["py_straight_2"]
+    ex = gc.explore(p.source)
+    assert [r["input"] for r in ex.gradients] == ["x", "x_1"]   # x = 2.0, the cell's source
+    assert ex.gradients[0]["gradient"] == "5"

@@ -26,10 +26,10 @@ def test_a_pasted_seed_cell_shows_its_printout_beside_the_graph():
 def test_the_custom_switch_of_a_python_function():
     at = app()
     at.selectbox(key="preset").set_value("py_straight_2").run()
-    assert list(metrics(at).values())[-1] == "5"
+    assert list(metrics(at).values())[0] == "5"
     at.segmented_control(key="mode:bad_step_grad").set_value("automatic").run()
     assert not at.exception
-    assert list(metrics(at).values())[-1] == "None"
+    assert list(metrics(at).values())[0] == "None"
 
 
 @pytest.mark.parametrize("src", [
