@@ -12,6 +12,7 @@ import streamlit as st
 
 import graphviz_core as gc
 from explorer_app import chrome as ui
+from explorer_app import python_form
 from explorer_app import server as server_tuning
 from explorer_app import session
 from explorer_app.explorer import (DEFAULT, PRESETS, controls, details, keyboard_script,
@@ -64,6 +65,7 @@ def workspace() -> None:
             if ex.error is not None:
                 show_error(ex)
             show_graph(ex)
+            python_form.printout(ex)
     else:
         wide_area = st.container()      # a graph too big for the column goes here, first
         left, right = st.columns([5, 8], gap="large")
@@ -76,11 +78,13 @@ def workspace() -> None:
         if ex.ok and ex.spec["layout"]["meta"].get("view") == "wide":
             with wide_area:
                 show_graph(ex)
+                python_form.printout(ex)
             with right:
                 st.caption("The graph needs the page's width: it is drawn above the program.")
         else:
             with right:
                 show_graph(ex)
+                python_form.printout(ex)
     for note in ex.notes:
         st.info(plain(note))
     if ss.pop("rerun_app", False):        # a switch inside the fragment moved the sidebar's

@@ -19,6 +19,7 @@ from graphviz_core import links as url_state
 from graphviz_core.tracer import tf_words
 
 from . import chrome as ui
+from . import python_form
 from . import server as server_tuning
 from . import session
 
@@ -92,12 +93,12 @@ def on_compare_change() -> None:
 # side), and a 300-node figure is several MB.
 @server_tuning.figure_cache(16)
 def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
-            _alive=None):
+            _alive=None, form="auto"):
     """Pure and deterministic, so one result serves every session that asks the same
     (``_alive`` is not part of the cache key: it only stops a run whose page has closed)."""
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
                       None if watch is None else list(watch), dtype, expand, presentation,
-                      compare, speed, cache=trace_cache(), alive=_alive)
+                      compare, speed, cache=trace_cache(), alive=_alive, form=form)
 
 
 def session_alive():
@@ -156,12 +157,14 @@ def controls():
     """Editor and widgets generated from the program; returns what to trace."""
     ss = st.session_state
     example_picker()
+    python_form.form_switch()
     st.text_area("Program", key="program", height=250,
                  on_change=session.on_edit, args=(ss, PRESETS),
                  help="One statement a line. `f(x) = ...` defines a function, "
                       "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "
                       "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
-                      "The last value is the target.")
+                      "The last value is the target. Or paste a TensorFlow notebook cell "
+                      "as it is.")
     example = PRESETS[session.example_key(ss, DEFAULT)]
     # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
     # never leaves the example's description standing under someone's own program
@@ -174,9 +177,10 @@ def controls():
                   help=f"Replaces the text above with “{example.title}”, the example chosen "
                        "in the sidebar")
     try:
-        prog = gc.parse(ss["program"])
+        prog = gc.parse(ss["program"], form=python_form.form())
     except gc.ProgramError as e:
         return None, e, {}, {}, None
+    python_form.convert_buttons(prog)
     inputs, modes, watch = {}, {}, []
     unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
@@ -299,7 +303,7 @@ def run(prog, parse_error, inputs, modes, watch):
     return explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
                    tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
                    ss["dtype"], ss.get("expand", False), presenting(), ss.get("compare", False),
-                   ss.get("speed", 1.0), session_alive())
+                   ss.get("speed", 1.0), session_alive(), python_form.form())
 
 
 # ---------------------------------------------------------------------------- details

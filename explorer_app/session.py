@@ -209,7 +209,7 @@ def follow_targets(state: MutableMapping, prog) -> list:
     before = state.get("default_target")
     if not current and prog.default_target or \
             current == [before] and prog.default_target not in (before, None):
-        current = [prog.default_target]
+        current = list(prog.default_targets)    # a Python cell's last tape.gradient call
     state["default_target"] = prog.default_target
     state["targets"] = current
     return current

@@ -63,3 +63,10 @@ from .tracer import resolve  # noqa: E402
 
 __all__ += ["rule_checks", "RuleCheck", "OPS", "OpSpec", "ShapeError", "forward", "Forward",
             "GraphRecorder", "Settings", "resolve", "TraceCache", "CompiledTracer"]
+
+# Stage two: the TensorFlow-Python form and what its script prints (issue 18)
+from .codegen import short_source as to_short_form  # noqa: E402
+from .pyform import ALLOWED as PYTHON_ALLOWED, detect_form  # noqa: E402
+from .seed_cells import PRINTED as SEED_PRINTED, PYTHON_PRESETS  # noqa: E402
+
+__all__ += ["to_short_form", "detect_form", "PYTHON_ALLOWED", "PYTHON_PRESETS", "SEED_PRINTED"]

@@ -32,6 +32,9 @@ def set_input_kind(source: str, name: str, kind: str, value: float | None = None
     if kind not in ("variable", "constant"):
         raise ValueError("kind must be 'variable' or 'constant'")
     inp = prog.inputs[name]
+    if prog.form == "python":
+        return _python_edit(source, prog, name, kind,
+                            inp.default if value is None else value)
     lines = source.split("\n")
     line = lines[inp.line - 1]
     code, sep, comment = line.partition("#")
@@ -92,6 +95,8 @@ def set_input_value(source: str, name: str, value: float) -> str:
         raise ProgramError(f"'{name}' is not an input", 1, 1,
                            "only lines such as 'x = 2.0' hold an input's value")
     inp = prog.inputs[name]
+    if prog.form == "python":
+        return _python_edit(source, prog, name, inp.kind, value)
     if np.ndim(value) or inp.shape:         # a tensor: the line is written anew
         return set_input_kind(source, name, inp.kind, value)
     number = float(value)
@@ -109,3 +114,51 @@ def set_input_value(source: str, name: str, value: float) -> str:
         return set_input_kind(source, name, inp.kind, number)     # an unusual line: rewrite it
     return out
 
+
+
+def _python_edit(source: str, prog, name: str, kind: str, value) -> str:
+    r"""An input of a TensorFlow-Python cell: rewrite only its value where it stands
+    (``w1, w2 = tf.Variable(5.), tf.Variable(3.)`` keeps w1 when w2 changes).
+
+    >>> _python_edit("w1, w2 = tf.Variable(5.), tf.Variable(3.)  # two\nz = w1 * w2",
+    ...              parse("w1, w2 = tf.Variable(5.), tf.Variable(3.)\nz = w1 * w2"),
+    ...              "w2", "constant", 4)
+    'w1, w2 = tf.Variable(5.), tf.constant(4.0)  # two\nz = w1 * w2'
+    """
+    import ast
+    from .language import _AST_LOCK
+    inp = prog.inputs[name]
+    number = _literal_text(name, value)
+    lines = source.split("\n")
+    line = lines[inp.line - 1]
+    try:
+        with _AST_LOCK:
+            tree = ast.parse(line.strip() if line[:1].isspace() else line)
+    except SyntaxError:             # a statement over several lines
+        raise ValueError(f"edit {name} in the program text") from None
+    indent = len(line) - len(line.lstrip()) if line[:1].isspace() else 0
+    st = tree.body[0] if tree.body else None
+    if not isinstance(st, ast.Assign):
+        raise ValueError(f"edit {name} in the program text")
+    elts = st.value.elts if isinstance(st.value, ast.Tuple) and \
+        isinstance(st.targets[0], ast.Tuple) else [st.value]
+    here = [n for n, i in prog.inputs.items() if i.line == inp.line]
+    literal = [e for e in elts if not isinstance(e, ast.Call) or
+               getattr(e.func, "attr", "") in ("constant", "Variable", "array")]
+    if len(literal) != len(here):
+        raise ValueError(f"edit {name} in the program text")
+    node = literal[here.index(name)]
+    call = "tf.Variable" if kind == "variable" else "tf.constant"
+    raw = line.encode("utf-8")
+    start, end = indent + node.col_offset, indent + node.end_col_offset
+    old = raw[start:end].decode("utf-8")
+    was = "tf.Variable" if old.startswith("tf.Variable") else "tf.constant"
+    if isinstance(node, ast.Call) and was == call and node.args:
+        a = node.args[0]
+        start, end = indent + a.col_offset, indent + a.end_col_offset
+        new = number
+    else:
+        new = f"{call}({number})" if kind == "variable" or isinstance(node, ast.Call) \
+            else number
+    lines[inp.line - 1] = (raw[:start] + new.encode("utf-8") + raw[end:]).decode("utf-8")
+    return _within_limit("\n".join(lines))

@@ -200,3 +200,10 @@ def preset(key: str) -> Preset:
     'foo∘foo∘foo (chain rule)'
     """
     return _BY_KEY[key]
+
+
+# The seed cells as TensorFlow Python, in their original text (issue 18): graphviz_core.seed_cells
+from .seed_cells import PYTHON_PRESETS  # noqa: E402
+
+PRESETS += PYTHON_PRESETS
+_BY_KEY.update((p.key, p) for p in PYTHON_PRESETS)

@@ -38,6 +38,7 @@ class Exploration:
     compare: dict = field(default_factory=dict)   # {"automatic"|"custom": Exploration}
     checks: list = field(default_factory=list)    # rule checks the page shows: chain, shape
     settings: dict = field(default_factory=dict)  # what was actually traced
+    output: list = field(default_factory=list)    # what a TensorFlow-Python cell printed
 
     @property
     def figure(self):
@@ -103,12 +104,15 @@ def fit_settings(prog: Program, inputs=None, modes=None, targets=None, watch=Non
 
 def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
             dtype: str = "float32", expand: bool = False, presentation: bool = False,
-            compare: bool = False, speed: float = 1.0, cache=None, alive=None) -> Exploration:
+            compare: bool = False, speed: float = 1.0, cache=None, alive=None,
+            form: str = "auto") -> Exploration:
     """Parse, trace and draw; on any user error return it in ``Exploration.error``.
 
     ``cache``: a :class:`~graphviz_core.tracer.TraceCache`; a program structure traced before
     then runs compiled (same numbers, several times faster). ``alive``: a callable the
-    traces ask now and then; once it says False (the page closed) they stop.
+    traces ask now and then; once it says False (the page closed) they stop. ``form``:
+    ``"auto"``, ``"short"`` or ``"python"`` (see :func:`~graphviz_core.language.parse`);
+    a Python cell's printout is ``output`` (also when TensorFlow stopped it).
 
     >>> import graphviz_core as gc
     >>> ex = explore(gc.preset("foo3").source)
@@ -120,7 +124,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     ex = Exploration(source=source)
     try:
         _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation, compare,
-              speed, cache, Budget(alive=alive))
+              speed, cache, Budget(alive=alive), form)
         return ex
     except PageClosed:
         raise           # nobody waits for it, and it must not be cached as the answer
@@ -136,21 +140,23 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
         # hostile text can reach Python's own limits; never the page's exception box
         error = ProgramError(f"the program is too complex to run ({type(e).__name__})", 1,
                              1, "make it smaller: fewer nested calls or shorter lines")
-    return Exploration(source=source, program=ex.program, error=error)
+    return Exploration(source=source, program=ex.program, error=error,
+                       output=list(getattr(error, "output", None) or ex.output))
 
 
 def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation, compare,
-          speed, cache, budget) -> None:
+          speed, cache, budget, form="auto") -> None:
     """Everything :func:`explore` returns, into ``ex``; one budget for all its traces."""
     speed = float(speed)
     if not (math.isfinite(speed) and 0 < speed <= 100):
         raise ValueError(f"speed must be a positive number, not {speed!r}")
-    prog = parse(source)
+    prog = parse(source, form=form)
     ex.program = prog
     inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets, watch)
     t = trace(prog, inputs=inputs, modes=modes, targets=targets, watch=watch, dtype=dtype,
               expand=expand, cache=cache, budget=budget)
     ex.trace = t
+    ex.output = list(t.output)
     ex.settings = dict(inputs=t.inputs, modes=t.modes, targets=list(t.targets),
                        watch=list(t.watched), dtype=dtype, expand=expand)
     # a custom rule that breaks the chain rule or a shape: above the graph, its node outlined

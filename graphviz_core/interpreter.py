@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import graph as g
+from . import script
 from .expr import Call, Compare, Cond, Fold, Logic, NoGrad, Num, Op, Ref, Value
 from .language import Program, ProgramError
 from .ops import COMPARISONS, LOGIC, OPS
@@ -92,6 +93,9 @@ class GraphRecorder:
         self.prog, self.expand, self.automatic = prog, expand, automatic
         self.graph = g.new_graph()
         self.events: list[BackwardEvent] = []
+        # False while a Python-form script runs its own tape.gradient calls: the events
+        # drawn are those of the trace's backward pass, once
+        self.listening = True
         self._calls = 0
         self._group_fn: dict = {}
 
@@ -137,6 +141,8 @@ class GraphRecorder:
             attrs["line"] = line
 
     def event(self, node, name, mode, args, out, upstream, local, down, automatic=None):
+        if not self.listening:
+            return
         self.events.append(BackwardEvent(
             node=node, name=name, mode=mode, inputs=tuple(as_value(a) for a in args),
             output=as_value(out), upstream=as_value(upstream),
@@ -196,9 +202,10 @@ class PageClosed(BudgetExceeded):
 class _Context:
     """What every interpreter of one run shares: program, modes, dtype, recorder, budget."""
 
-    def __init__(self, prog, modes, dtype, recorder, budget=None):
+    def __init__(self, prog, modes, dtype, recorder, budget=None, output=None):
         self.prog, self.modes, self.dtype, self.recorder = prog, modes, dtype, recorder
         self.budget = budget if budget is not None else Budget()
+        self.output = output        # script.Output of a Python-form run, else None
 
 
 class _Interpreter(Fold):
@@ -283,7 +290,9 @@ class _Interpreter(Fold):
         if self.rec.expand and mode == "automatic":
             inner = _Interpreter(self.ctx, dict(zip(fn.params, args)), True,
                                  self.rec.group(node.func))
-            return inner(fn.body)
+            out = inner(fn.body)
+            self.effects(fn.effects, dict(zip(fn.params, tensors)))
+            return out
         nid = self.rec.call(node, fn, mode, [a[1] for a in args], self.group)
         out = self.call(fn, mode, tensors, nid)
         self.rec.value(nid, out)
@@ -295,9 +304,22 @@ class _Interpreter(Fold):
             return self.custom(fn, xs, node)
         body = lambda *a: self.plain(fn.body, dict(zip(fn.params, a)))  # noqa: E731
         if node is None:
-            return body(*xs)
-        return _observe(self.ctx.recorder, body, xs, node, fn.name, "automatic",
-                        self.ctx.budget)
+            out = body(*xs)
+        else:
+            out = _observe(self.ctx.recorder, body, xs, node, fn.name, "automatic",
+                           self.ctx.budget)
+        self.effects(fn.effects, dict(zip(fn.params, xs)))
+        return out
+
+    def effects(self, effects, env) -> None:
+        """A Python-form function's prints and asserts, with its arguments (and the
+        upstream, in a rule), while the script runs."""
+        out = self.ctx.output
+        if not effects or out is None or not out.active:
+            return
+        scope = script.Scope({}, evaluate=lambda e: self.plain(e, env), budget=self.ctx.budget)
+        for effect in effects:
+            script.show(effect, scope, out)
 
     def custom(self, fn, xs, node):
         """A function in custom mode: forward by its body, backward by the user's rule."""
@@ -306,10 +328,12 @@ class _Interpreter(Fold):
         @tf.custom_gradient
         def custom(*args):
             out = run.plain(fn.body, dict(zip(fn.params, args)))
+            run.effects(fn.effects, dict(zip(fn.params, args)))
 
             def grad(upstream):
                 down = run.rule(fn, args, upstream)
-                if rec is not None:
+                run.effects(fn.rule_effects, dict(zip(fn.rule_params, tuple(args) + (upstream,))))
+                if rec is not None and rec.listening:
                     local = _rule_jacobian(run, fn, args, upstream)
                     auto = run.automatic(fn, args, upstream) if rec.automatic else None
                     rec.event(node, fn.name, "custom", args, out, upstream, local, down, auto)
@@ -465,6 +489,20 @@ class Forward:
         return dict(zip(names, grads))
 
 
+class _Tensors(dict):
+    """The run's tensors by name, read from ``env``'s ``(tensor, node)`` pairs."""
+
+    def __init__(self, env):
+        super().__init__()
+        self.env = env
+
+    def __getitem__(self, name):
+        return self.env[name][0]
+
+    def __contains__(self, name):
+        return name in self.env
+
+
 def input_sources(prog: Program, settings: Settings) -> dict:
     """A ``tf.Variable`` or ``tf.constant`` per input, as the program declares it."""
     dt = _DTYPES[settings.dtype]
@@ -474,13 +512,16 @@ def input_sources(prog: Program, settings: Settings) -> dict:
 
 
 def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
-            persistent: bool = False, budget: Budget | None = None) -> Forward:
+            persistent: bool = False, budget: Budget | None = None,
+            script_run: script.ScriptRun | None = None) -> Forward:
     """Run ``prog`` with ``settings`` under a new ``tf.GradientTape``.
 
     The tape watches every ``tf.Variable`` among the sources and the constants in
     ``settings.watch``. ``sources`` replaces the inputs (``{name: Variable | Tensor}``;
     training passes its variables, a sweep its vectors); ``recorder`` (a
-    :class:`GraphRecorder`) records the graph and the backward events.
+    :class:`GraphRecorder`) records the graph and the backward events. ``script_run`` (a
+    :class:`~graphviz_core.script.ScriptRun`) runs a Python-form program's script in the
+    same run: its tapes, gradient calls and prints, into ``script_run.output``.
 
     >>> from graphviz_core import parse, resolve
     >>> p = parse("x = 3.0\\ny = x * x")
@@ -491,7 +532,8 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
     dt = _DTYPES[settings.dtype]
     if sources is None:
         sources = input_sources(prog, settings)
-    ctx = _Context(prog, settings.modes, dt, recorder, budget)
+    ctx = _Context(prog, settings.modes, dt, recorder, budget,
+                   script_run.output if script_run is not None else None)
     env, nodes = {}, {}
     with tf.GradientTape(persistent=persistent, watch_accessed_variables=False) as tape:
         for name, src in sources.items():
@@ -503,11 +545,26 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
             tensor = tf.convert_to_tensor(sources[name])
             env[name] = (tensor, recorder.input(name, tensor) if recorder else None)
         top = _Interpreter(ctx, env, recorder is not None)
-        for name in prog.assignments:
+
+        def assign(name):
             tensor, node = top(prog.expressions[name])
             if recorder is not None:
                 recorder.name(node, name, prog.lines[name])
             env[name] = (tensor, node)
+        if script_run is not None and prog.script:
+            variables = {n for n, s in sources.items() if isinstance(s, tf.Variable)}
+            if recorder is not None:
+                recorder.listening = False
+            try:
+                script.run_steps(prog.script, assign, _Tensors(env), sources, variables,
+                                 script_run, ctx.budget)
+            finally:
+                script_run.output.active = False
+                if recorder is not None:
+                    recorder.listening = True
+        else:
+            for name in prog.assignments:
+                assign(name)
     values = {n: v[0] for n, v in env.items()}
     nodes = {n: v[1] for n, v in env.items()}
     return Forward(prog, settings, values, sources, tape, nodes)

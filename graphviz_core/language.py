@@ -108,6 +108,8 @@ class Function:
     rule_params: tuple = ()        # the rule's own names: params..., upstream
     rule_text: str = ""
     rule_line: int = 0             # the line of the grad rule (0: none)
+    effects: tuple = ()            # TensorFlow-Python form: prints and asserts of the body
+    rule_effects: tuple = ()       # ... and of its gradient function (script.Effect each)
 
     @property
     def has_custom_gradient(self) -> bool:
@@ -142,10 +144,30 @@ class Program:
     shapes: dict = field(default_factory=dict)        # name -> shape at the inputs' defaults
     rule_work: dict = field(default_factory=dict)     # function -> ops one run of its rule
     form: str = "short"
+    # the TensorFlow-Python form (graphviz_core.pyform): the script around the program
+    # (script.Step each), and the targets and watched constants of its last gradient call
+    script: tuple = ()
+    targets: tuple = ()
+    watch: tuple | None = None
+    sources: tuple = ()               # the inputs that last gradient call differentiates for
 
     @property
     def default_target(self) -> str | None:
+        if self.targets:
+            return self.targets[-1]
         return self.assignments[-1] if self.assignments else None
+
+    @property
+    def default_targets(self) -> tuple:
+        """The targets a trace takes by default: the last gradient call's in the Python form,
+        else the last value."""
+        return self.targets or ((self.default_target,) if self.default_target else ())
+
+    @property
+    def has_script(self) -> bool:
+        """True if running it prints or runs tapes of its own (the Python form)."""
+        return bool(self.script) or any(f.effects or f.rule_effects
+                                        for f in self.functions.values())
 
     @property
     def has_conditionals(self) -> bool:
@@ -163,17 +185,33 @@ _FUNC_RE = re.compile(rf"^(\s*)(grad\s+)?({_NAME})\s*\(([^()]*)\)\s*=(?!=)")
 _ASSIGN_RE = re.compile(rf"^(\s*)({_NAME})\s*=(?!=)")
 
 
-def parse(source: str) -> Program:
+def parse(source: str, form: str = "auto") -> Program:
     """Parse program text into a :class:`Program`; raise :class:`ProgramError` if it is bad.
+
+    ``form``: ``"short"`` (this module), ``"python"`` (TensorFlow Python, read by
+    :mod:`graphviz_core.pyform`) or ``"auto"`` (python when a line starts with import, def,
+    @, with, or a tf. call).
 
     >>> p = parse("foo(x) = x**2\\nx = 2.0\\ny = foo(foo(x))")
     >>> p.functions["foo"].params, p.inputs["x"].default, p.assignments
     (('x',), 2.0, ['y'])
     """
+    if form not in ("auto", "short", "python"):
+        raise ValueError(f"form must be 'auto', 'short' or 'python', not {form!r}")
+    from . import pyform
+    if form == "python" or (form == "auto" and pyform.detect_form(source) == "python"):
+        return pyform.parse_python(source)
+    return _parse_short(source)
+
+
+def _parse_short(source: str, checked: bool = False) -> Program:
+    """The short form; ``checked``: the text was generated from a Python cell whose own
+    size was checked (inlined locals may make its lines longer than a person's)."""
     if not isinstance(source, str):
         raise ProgramError("the program must be text", 1, 1,
                            "one statement a line, e.g. 'x = 2.0' then 'y = x*x'")
-    _check_size(source)
+    if not checked:
+        _check_size(source)
     prog = Program(source=source)
     sizes: dict[str, int] = {}       # function -> node count when its calls are expanded
     work: dict[str, int] = {}        # function -> ops one call runs (see _work)
@@ -232,6 +270,13 @@ def parse(source: str) -> Program:
                            "add an input such as 'x = 2.0' and a value such as 'y = x**2'")
     prog.shapes = shapes.infer(prog)
     return prog
+
+
+def scoped_expression(prog: Program, text: str, scope, lineno: int):
+    """One expression of ``prog``'s language over the names in ``scope`` (a function's
+    parameters, a rule's names), as the parser reads a function body."""
+    tree = _parse_expr(text, lineno, 0)
+    return _Converter(prog, lineno, 0, text, scope=set(scope)).expr(tree)
 
 
 def _check_size(source: str) -> None:

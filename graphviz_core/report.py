@@ -320,8 +320,10 @@ def gradient_rows(trace, prog) -> list[dict]:
     """
     rows = []
     d = table_digits(trace)
-    for name, value in trace.gradients.items():
-        inp = prog.inputs[name]
+    # a Python cell's gradient call names its sources: those first, in its order
+    first = [n for n in getattr(prog, "sources", ()) if n in trace.gradients]
+    for name in first + [n for n in trace.gradients if n not in first]:
+        value, inp = trace.gradients[name], prog.inputs[name]
         rows.append({"input": name, "kind": inp.kind, "value": whole(trace.inputs[name], d),
                      "gradient": whole(value, d), "why": explain_gradient(trace, prog, name)})
     return rows

@@ -24,6 +24,7 @@ from . import shapes as shape_pass
 from .interpreter import (_DTYPES, JACOBIAN_LIMIT, BackwardEvent, Forward, GraphRecorder,  # noqa: F401
                           Settings, as_value, forward, input_sources)
 from .language import LIMITS, Program, ProgramError
+from .script import Output, ScriptError, ScriptRun
 
 __all__ = ["trace", "hessian", "Trace", "resolve", "BackwardEvent", "Settings", "forward",
            "Forward", "GraphRecorder", "as_value", "input_sources", "JACOBIAN_LIMIT"]
@@ -43,6 +44,7 @@ class Trace:
     program: Program | None = None
     settings: Settings | None = None
     error: str | None = None    # TensorFlow refused the backward pass (a rule's wrong shape)
+    output: list = field(default_factory=list)    # what a Python-form script printed, by line
 
 
 def _input_value(name: str, v):
@@ -101,10 +103,10 @@ def resolve(prog: Program, inputs=None, modes=None, targets=None, watch=None,
             raise ValueError(f"'{name}' has no grad rule, so it can only be automatic")
         chosen[name] = mode
     if targets is None:
-        if prog.default_target is None:
+        if not prog.default_targets:
             raise ProgramError("the program has no value to differentiate", 1, 1,
                                "add a line such as 'y = x**2'")
-        targets = (prog.default_target,)
+        targets = prog.default_targets
     if isinstance(targets, str):
         targets = (targets,)
     try:
@@ -118,7 +120,7 @@ def resolve(prog: Program, inputs=None, modes=None, targets=None, watch=None,
             raise ValueError(f"target {t!r} is not a name in the program")
     consts = [n for n, i in prog.inputs.items() if i.kind == "constant"]
     if watch is None:
-        watch = consts
+        watch = consts if prog.watch is None else prog.watch
     if isinstance(watch, str):
         watch = (watch,)
     for w in watch:
@@ -157,7 +159,8 @@ def trace(prog: Program, inputs=None, modes=None, targets=None, watch=None, dtyp
 
 
 def _trace(prog: Program, s: Settings, cache, budget) -> Trace:
-    compiled = cache is not None and not prog.has_conditionals
+    # a Python-form script (tapes, prints) runs eagerly, as a notebook runs it
+    compiled = cache is not None and not prog.has_conditionals and not prog.has_script
     if compiled:
         tracer = cache.compiled(prog, s)
         done = tracer.trace(prog, s) if tracer is not None else None
@@ -171,10 +174,13 @@ def _trace(prog: Program, s: Settings, cache, budget) -> Trace:
 
 def _eager(prog: Program, s: Settings, budget=None) -> Trace:
     rec = GraphRecorder(prog, s.expand)
+    script_run = ScriptRun(Output()) if prog.has_script else None
     try:
-        run = forward(prog, s, rec, budget=budget)
+        run = forward(prog, s, rec, budget=budget, script_run=script_run)
     except (tf.errors.OpError, ValueError) as e:
         if isinstance(e, ProgramError):
+            if isinstance(e, ScriptError) or script_run is not None:
+                e.output = script_run.output.lines if script_run is not None else []
             raise
         raise ProgramError(f"TensorFlow refused the forward pass: {tf_words(e)}", 1, 1,
                            "check the shapes of the inputs") from None
@@ -185,7 +191,10 @@ def _eager(prog: Program, s: Settings, budget=None) -> Trace:
         raw = {n: None for n in prog.inputs}
         error = _backward_error(prog, rec, e)
     gradients = {n: as_value(d) for n, d in raw.items()}
-    return _finish(prog, s, rec.graph, rec.events, run.nodes, gradients, error)
+    t = _finish(prog, s, rec.graph, rec.events, run.nodes, gradients, error)
+    if script_run is not None:
+        t.output = script_run.output.lines
+    return t
 
 
 def _finish(prog, s, graph, events, nodes, gradients, error=None) -> Trace:

@@ -38,7 +38,7 @@ def assert_same_trace(c, e):
 
 
 CASES = [(p.key, p.source, p.targets) for p in gc.PRESETS
-         if not gc.parse(p.source).has_conditionals]
+         if not gc.parse(p.source).has_conditionals and not gc.parse(p.source).has_script]
 CASES += [("mlp", MLP, None), ("forgot_sum", FORGOT_SUM, None)]
 
 
@@ -55,6 +55,16 @@ def test_compiled_trace_is_the_eager_trace(key, source, targets, dtype):
     assert_same_trace(first, compiled)
     # the compiled run also carries the rule checks' automatic references, for free
     assert gc.rule_checks(compiled) == gc.rule_checks(first)
+
+
+def test_a_python_cell_with_a_script_runs_eagerly_every_time():
+    # its tapes and prints are the notebook's: a tf.function would print once, at tracing
+    cache = gc.TraceCache()
+    prog = gc.parse(gc.preset("py_foo").source)
+    for _ in range(2):
+        t = gc.trace(prog, cache=cache)
+        assert t.output[-1] == "final dy/dx=1024.0"
+    assert len(cache) == 0
 
 
 def test_one_compiled_function_serves_every_input_value():

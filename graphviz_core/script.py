@@ -1,0 +1,385 @@
+"""What a TensorFlow-Python program prints, computed by the run that draws its graph.
+
+The TensorFlow-Python form (:mod:`graphviz_core.pyform`) keeps, besides the functions,
+inputs and values of a :class:`~graphviz_core.language.Program`, the script around them:
+its tapes (``with tf.GradientTape(...) as tape``), ``tape.watch``, ``tape.gradient`` /
+``tape.jacobian`` calls, ``print`` / ``tf.print`` and ``tf.debugging.assert_rank``. This
+module holds those steps as data and runs them inside
+:func:`~graphviz_core.interpreter.forward`: the script's tapes are real tapes, its gradient
+calls are real ``tape.gradient`` calls (a second one on a non-persistent tape raises
+TensorFlow's own RuntimeError, shown as the notebook would show it), and its prints format
+the real tensors the way Python and ``tf.print`` do (``f'{x}'`` is ``format(tensor, '')``,
+``tf.print`` goes through ``tf.strings.format``, the op ``tf.print`` itself uses).
+
+Nothing here evaluates user text: every step was built by the parser from an allowlist.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+
+from .language import ProgramError
+
+__all__ = ["FString", "Format", "Name", "Method", "Gradient", "GradientMap", "Seq",
+           "Index", "IfNone", "Expr", "Constant", "Effect", "Step", "Output", "ScriptError",
+           "OUTPUT_LIMIT"]
+
+OUTPUT_LIMIT = {"lines": 500, "chars": 50_000}
+"""What one run may print; more is cut with a note (a print inside a rule runs per call)."""
+
+
+# ---------------------------------------------------------------------------- what is printed
+
+@dataclass(frozen=True)
+class Constant:
+    """A string, number or None written in a print."""
+    value: object
+
+
+@dataclass(frozen=True)
+class Format:
+    """One ``{value!conv:spec}`` of an f-string."""
+    item: object
+    conversion: str = ""      # "", "r", "s", "a"
+    spec: str = ""
+
+
+@dataclass(frozen=True)
+class FString:
+    parts: tuple              # Constant (str) | Format
+
+
+@dataclass(frozen=True)
+class Name:
+    """A top-level name: a value of the program (``where="value"``) or of the script (a
+    gradient's result, ``where="script"``)."""
+    name: str
+    where: str = "value"
+
+
+@dataclass(frozen=True)
+class Expr:
+    """An expression of a function body or rule (params, locals inlined, the upstream)."""
+    expr: object
+
+
+@dataclass(frozen=True)
+class Method:
+    """``item.numpy()`` or ``item.numpy().tolist()``."""
+    item: object
+    method: str               # "numpy" | "tolist"
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """``tape.gradient(target, sources)`` / ``tape.jacobian(...)``; target and sources are
+    display items (names or lists of names)."""
+    tape: str
+    method: str
+    target: object
+    sources: object
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class GradientMap:
+    """``[tape.gradient(v, sources) for v in items]``: the one comprehension allowed, as in
+    seed 002's Hessian."""
+    tape: str
+    method: str
+    var: str
+    items: object
+    target: object            # uses Name(var, "loop") for the loop variable
+    sources: object
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Seq:
+    items: tuple
+    kind: str = "list"        # "list" | "tuple"
+
+
+@dataclass(frozen=True)
+class Index:
+    item: object
+    index: int
+
+
+@dataclass(frozen=True)
+class IfNone:
+    """``a if x is None else b`` (``negate``: ``x is not None``)."""
+    test: object
+    then: object
+    other: object
+    negate: bool = False
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A statement that shows something: ``print``, ``tf.print``, a notebook's displayed
+    last expression (``display``), or ``tf.debugging.assert_rank`` (``args``: item, rank)."""
+    kind: str
+    args: tuple
+    line: int
+    sep: str = " "
+    end: str = "\n"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the script around the program, in source order.
+
+    ``assign`` name (the next value of the program), ``enter`` / ``exit`` a tape
+    (``persistent``, ``watch_accessed``), ``watch`` names on a tape, ``effect``, ``let``
+    (a script value: name = item), ``del`` a tape.
+    """
+    kind: str
+    name: str = ""
+    item: object = None
+    names: tuple = ()
+    persistent: bool = False
+    watch_accessed: bool = True
+    line: int = 0
+
+
+class ScriptError(ProgramError):
+    """TensorFlow stopped the script (``assert_rank``): its words; ``output`` is what was
+    printed up to there (set by the tracer)."""
+    output: list = []
+
+
+# ---------------------------------------------------------------------------- the printout
+
+class Output:
+    """What one run printed, line by line; ``active`` only while the script runs (the app's
+    own backward pass, which reruns the rules, prints nothing)."""
+
+    def __init__(self):
+        self.text: list[str] = []
+        self.active = True
+        self.error: str | None = None
+        self._chars = 0
+        self._newlines = 0
+        self.full = False
+
+    @property
+    def lines(self) -> list[str]:
+        out = "".join(self.text)
+        return out[:-1].split("\n") if out.endswith("\n") else out.split("\n") if out else []
+
+    def write(self, text: str) -> None:
+        if not self.active or self.full:
+            return
+        room = OUTPUT_LIMIT["chars"] - self._chars
+        if len(text) > room or self._newlines >= OUTPUT_LIMIT["lines"]:
+            self.text.append(text[:max(0, room)] + "\n… (output cut: the program printed "
+                             "more than the page shows)\n")
+            self.full = True
+            return
+        self.text.append(text)
+        self._chars += len(text)
+        self._newlines += text.count("\n")
+
+    def fail(self, e: Exception) -> None:
+        """TensorFlow raised: shown as a notebook shows it, and the script stops there."""
+        self.write(f"{type(e).__name__}: {_words(e)}\n")
+        self.error = f"{type(e).__name__}: {_words(e)}"
+        self.active = False
+
+
+def _words(e) -> str:
+    from .tracer import tf_words
+    return tf_words(e)
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+class Scope:
+    """What a display item can read: the run's values, the script's values, a function's
+    environment (for :class:`Expr`, evaluated by ``evaluate``) and the script's tapes."""
+
+    def __init__(self, values, script=None, evaluate=None, tapes=None, budget=None):
+        self.values, self.script = values, script if script is not None else {}
+        self.evaluate, self.budget = evaluate, budget
+        self.tapes = tapes if tapes is not None else {}
+        self.loop: dict = {}
+
+    def get(self, item):
+        if self.budget is not None:
+            self.budget.tick()
+        if isinstance(item, Constant):
+            return item.value
+        if isinstance(item, Name):
+            if item.where == "loop":
+                return self.loop[item.name]
+            return (self.script if item.where == "script" else self.values)[item.name]
+        if isinstance(item, Expr):
+            return self.evaluate(item.expr)
+        if isinstance(item, FString):
+            return "".join(p.value if isinstance(p, Constant) else _format(self.get(p.item), p)
+                           for p in item.parts)
+        if isinstance(item, Method):
+            v = self.get(item.item)
+            if item.method == "numpy":
+                if not hasattr(v, "numpy"):
+                    raise AttributeError(f"'{type(v).__name__}' object has no attribute "
+                                         "'numpy'")
+                return v.numpy()
+            if not hasattr(v, "tolist"):
+                raise AttributeError(f"'{type(v).__name__}' object has no attribute 'tolist'")
+            return v.tolist()
+        if isinstance(item, Seq):
+            vals = [self.get(i) for i in item.items]
+            return vals if item.kind == "list" else tuple(vals)
+        if isinstance(item, Index):
+            v = self.get(item.item)
+            return v[item.index]
+        if isinstance(item, IfNone):
+            is_none = self.get(item.test) is None
+            return self.get(item.then if is_none != item.negate else item.other)
+        if isinstance(item, Gradient):
+            return self._gradient(item.tape, item.method, self.get(item.target),
+                                  self.get(item.sources))
+        if isinstance(item, GradientMap):
+            out = []
+            for v in self.get(item.items):
+                self.loop[item.var] = v
+                out.append(self._gradient(item.tape, item.method, self.get(item.target),
+                                          self.get(item.sources)))
+            return out
+        raise TypeError(f"unexpected item {item!r}")     # the parser builds nothing else
+
+    def _gradient(self, tape_name, method, target, sources):
+        tape = self.tapes[tape_name]
+        if self.budget is not None:
+            self.budget.tick(16)
+        if method == "jacobian":
+            return tape.jacobian(target, sources)
+        return tape.gradient(target, sources)
+
+
+def _format(value, part: Format) -> str:
+    """``f'{value!conv:spec}'`` as Python formats it (a tensor formats as its numpy value)."""
+    if part.conversion == "r":
+        value = repr(value)
+    elif part.conversion == "s":
+        value = str(value)
+    elif part.conversion == "a":
+        value = ascii(value)
+    return format(value, part.spec)
+
+
+def py_text(values, sep=" ", end="\n") -> str:
+    """What Python's ``print`` writes for these values (``str`` of each)."""
+    return sep.join(str(v) for v in values) + end
+
+
+def tf_text(values, sep=" ", end="\n") -> str:
+    """What ``tf.print`` writes: the structure's text with every tensor formatted by
+    ``tf.strings.format`` (the op ``tf.print`` builds its message with, summarize=3)."""
+    tensors = []
+
+    def template(v):
+        if isinstance(v, (tf.Tensor, tf.Variable)) or isinstance(v, np.ndarray):
+            tensors.append(tf.convert_to_tensor(v))
+            return "{}"
+        if isinstance(v, list):
+            return "[" + ", ".join(template(x) for x in v) + "]"
+        if isinstance(v, tuple):
+            return "(" + ", ".join(template(x) for x in v) + ")"
+        return str(v).replace("{}", "{ }")
+    text = sep.join(template(v) for v in values)
+    if tensors:
+        text = tf.strings.format(text, tensors, summarize=3).numpy().decode("utf-8")
+    return text + end
+
+
+def show(effect: Effect, scope: Scope, output: Output) -> None:
+    """Run one effect: print, tf.print, a displayed value, or assert_rank."""
+    if not output.active:
+        return
+    if effect.kind == "assert_rank":
+        value, rank = (scope.get(a) for a in effect.args)
+        try:
+            tf.debugging.assert_rank(value, int(rank))
+        except (ValueError, tf.errors.InvalidArgumentError) as e:
+            output.fail(e)
+            raise ScriptError(output.error, effect.line, 1,
+                              "TensorFlow's own check failed, as it would in the notebook") \
+                from None
+        return
+    values = [scope.get(a) for a in effect.args]
+    if effect.kind == "tf.print":
+        output.write(tf_text(values, effect.sep, effect.end))
+    elif effect.kind == "display":
+        output.write(repr(values[0]) + "\n")
+    else:
+        output.write(py_text(values, effect.sep, effect.end))
+
+
+@dataclass
+class ScriptRun:
+    """The script's own state in one run: its tapes and its values."""
+    output: Output
+    tapes: dict = field(default_factory=dict)       # name -> tf.GradientTape (entered)
+    values: dict = field(default_factory=dict)      # script values (gradient results)
+
+
+def run_steps(steps, assign, env: dict, sources: dict, variables: set, run: ScriptRun,
+              budget=None) -> None:
+    """Run the script's steps in order; ``assign(name)`` evaluates the program's next value
+    (and returns nothing); ``env`` holds the run's tensors by name as they are assigned.
+
+    A tape is entered and exited for real; if TensorFlow raises in a gradient call or a
+    print, the printout says so and the rest of the script only computes the program's
+    values (the graph needs them), as a notebook cell stops at its error.
+    """
+    out = run.output
+    entered: list = []
+    scope = Scope(env, run.values, tapes=run.tapes, budget=budget)
+    try:
+        for step in steps:
+            if step.kind == "assign":
+                assign(step.name)
+                continue
+            if step.kind == "enter":
+                tape = tf.GradientTape(persistent=step.persistent,
+                                       watch_accessed_variables=step.watch_accessed)
+                tape.__enter__()
+                entered.append(tape)
+                run.tapes[step.name] = tape
+                if step.watch_accessed:
+                    # the run reads each Variable once, before any script tape starts: what
+                    # this tape would see of a Variable is that read
+                    for name in variables:
+                        tape.watch(env[name])
+                continue
+            if step.kind == "exit":
+                tape = run.tapes[step.name]
+                if tape in entered:
+                    entered.remove(tape)
+                    tape.__exit__(None, None, None)
+                continue
+            if not out.active:
+                continue
+            try:
+                if step.kind == "watch":
+                    for name in step.names:
+                        run.tapes[step.name].watch(env[name])
+                elif step.kind == "del":
+                    run.tapes.pop(step.name, None)
+                elif step.kind == "let":
+                    run.values[step.name] = scope.get(step.item)
+                elif step.kind == "effect":
+                    show(step.item, scope, out)
+            except ProgramError:
+                raise                   # assert_rank failed, or the budget: not the script's
+            except (RuntimeError, ValueError, TypeError, AttributeError, KeyError,
+                    IndexError, tf.errors.OpError) as e:
+                out.fail(e)
+    finally:
+        for tape in reversed(entered):
+            tape.__exit__(None, None, None)

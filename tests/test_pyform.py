@@ -1,0 +1,316 @@
+"""The TensorFlow-Python form (issue 18): seed cells pasted as they are print the notebooks'
+numbers; the graph is the short form's; hostile and broken Python is a ProgramError."""
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import graphviz_core as gc
+from graphviz_core.seed_cells import CELLS, PRINTED
+
+PY = {p.key: p for p in gc.PYTHON_PRESETS}
+
+
+# the seeds' cells ------------------------------------------------------------------------
+@pytest.mark.parametrize("key", [k for k, v in PRINTED.items() if v is not None])
+def test_every_seed_cell_prints_what_the_notebook_printed(key):
+    p = PY[key]
+    prog = gc.parse(p.source)
+    assert prog.form == "python"
+    t = gc.trace(prog, targets=p.targets)
+    assert t.output == PRINTED[key]
+
+
+def test_seed_001_rule_prints_come_from_the_backward_pass_tensorflow_ran():
+    t = gc.trace(gc.parse(PY["py_foo"].source))
+    assert t.gradients == {"x": 1024.0}
+    assert [e.upstream for e in t.events] == [1.0, 32.0, 256.0]
+    assert [e.downstream[0] for e in t.events] == [32.0, 256.0, 1024.0]
+    # one graph node per call of foo, as in the short form's preset
+    calls = [n for n, a in t.graph.nodes(data=True) if a["kind"] == "call"]
+    assert len(calls) == 3
+    short = gc.trace(gc.parse(gc.preset("foo3").source))
+    assert sorted(a["op"] for _, a in t.graph.nodes(data=True)) == \
+        sorted(a["op"] for _, a in short.graph.nodes(data=True))
+
+
+@pytest.mark.parametrize("key, short", [("py_foo", "foo3"), ("py_bar", "bar"),
+                                        ("py_sign", "sign"), ("py_f_stop", "f_stop")])
+def test_the_python_cell_draws_the_short_presets_graph(key, short):
+    a = gc.trace(gc.parse(PY[key].source))
+    b = gc.trace(gc.parse(gc.preset(short).source))
+    assert sorted(d["op"] for _, d in a.graph.nodes(data=True)) == \
+        sorted(d["op"] for _, d in b.graph.nodes(data=True))
+    for name, g in b.gradients.items():
+        if name in a.gradients:
+            assert np.array_equal(np.asarray(a.gradients[name], dtype=float),
+                                  np.asarray(g, dtype=float), equal_nan=True) or \
+                (a.gradients[name] is None and g is None)
+
+
+def test_custom_softplus_against_plain_tensorflow():
+    @tf.custom_gradient
+    def softplus_v2(z):
+        exp = tf.exp(z)
+
+        def softplus_v2_gradient(grad):
+            return grad / (1 + 1 / exp)
+        return tf.math.log(exp + 1), softplus_v2_gradient
+    x = tf.Variable([1000.])
+    with tf.GradientTape() as tape:
+        z = softplus_v2(x)
+    want = tape.gradient(z, [x])
+    t = gc.trace(gc.parse(PY["py_softplus_custom"].source))
+    assert np.array_equal(t.gradients["x"], want[0].numpy())
+    assert t.output == [repr((z, want))]
+
+
+def test_the_switch_per_custom_gradient_function_changes_prints_and_numbers():
+    prog = gc.parse(PY["py_straight_2"].source)
+    custom = gc.trace(prog)
+    auto = gc.trace(prog, modes={"bad_step_grad": "automatic"})
+    assert custom.gradients["x"] == 5.0 and auto.gradients["x"] is None
+    assert auto.output[-2:] == ["Gradient for Step 1  None", "Gradient for Step 2  None"] or \
+        "AttributeError" in auto.output[-1]      # .numpy() of None, as Python says it
+
+
+def test_a_hessian_by_nested_tapes_matches_gc_hessian():
+    prog = gc.parse(PY["py_hessian"].source)
+    h = gc.hessian(prog)
+    t = gc.trace(prog)
+    assert (h[("w1", "w1")], h[("w1", "w2")], h[("w2", "w2")]) == (6.0, 2.0, None)
+    assert "numpy=6.0" in t.output[1] and t.output[1].endswith("None]]")
+
+
+def test_defaults_follow_the_last_gradient_call():
+    prog = gc.parse(PY["py_f_multi"].source)
+    assert prog.targets == ("z1", "z2", "z3")
+    assert gc.trace(prog).gradients == {"w1": 136.0, "w2": 30.0}
+    consts = gc.parse(PY["py_f_constants"].source)
+    assert consts.watch == () and gc.trace(consts).gradients == {"c1": None, "c2": None}
+
+
+def test_assert_rank_failing_is_tensorflows_message_not_a_crash():
+    src = PY["py_foo"].source.replace("tf.constant(2.0, dtype=tf.float32)",
+                                      "tf.constant([2.0, 3.0], dtype=tf.float32)")
+    ex = gc.explore(src)
+    assert not ex.ok
+    assert "must have rank 0" in ex.error.message and ex.error.line == 3
+    assert ex.output and ex.output[-1].startswith("ValueError:")
+
+
+def test_tapes_are_closed_after_an_error():
+    ex = gc.explore(PY["py_f_tape_once"].source)
+    assert ex.ok and "RuntimeError" in ex.output[-1]
+    # the thread's tape stack is clean: a plain tape works as usual afterwards
+    x = tf.constant(3.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    assert float(tape.gradient(y, x)) == 6.0
+
+
+def test_auto_detection_and_forms():
+    assert gc.detect_form("x = tf.constant(1.0)\ny = x * x") == "python"
+    assert gc.detect_form(gc.preset("foo3").source) == "short"
+    assert gc.parse(gc.preset("foo3").source).form == "short"
+    with pytest.raises(gc.ProgramError):
+        gc.parse(gc.preset("foo3").source, form="python")
+    with pytest.raises(ValueError):
+        gc.parse("x = 1.0", form="java")
+
+
+def test_print_formats_as_python_and_tf_print_as_tensorflow():
+    src = ("import tensorflow as tf\nx = tf.constant([1.0, 2.0])\n"
+           "with tf.GradientTape() as tape:\n    tape.watch(x)\n    y = tf.reduce_sum(x * x)\n"
+           "g = tape.gradient(y, x)\nprint(g)\ntf.print(g)\nprint(f'{y:.2f}', g.numpy())\n"
+           "tf.print('sum', y, sep=': ')\n")
+    t = gc.trace(gc.parse(src))
+    assert t.output == [str(tf.constant([2.0, 4.0])), "[2 4]", "5.00 [2. 4.]", "sum: 5"]
+
+
+# to_tensorflow and the short form ---------------------------------------------------------
+def _shape(t):
+    return (sorted((a["kind"], a["op"], a["names"]) for _, a in t.graph.nodes(data=True)),
+            sorted(t.graph.edges))
+
+
+@pytest.mark.parametrize("key", [p.key for p in gc.PRESETS])
+def test_exported_code_parses_back_to_the_same_graph(key):
+    p = gc.preset(key)
+    prog = gc.parse(p.source)
+    code = gc.to_tensorflow(prog, inputs=p.inputs, modes=p.modes, targets=p.targets,
+                            watch=p.watch)
+    back = gc.parse(code, form="python")
+    a = gc.trace(prog, inputs=p.inputs, modes=p.modes, targets=p.targets, watch=p.watch)
+    b = gc.trace(back, modes=p.modes, targets=p.targets)
+    assert _shape(a) == _shape(b)
+    assert a.gradients.keys() == b.gradients.keys()
+    for n in a.gradients:
+        assert (a.gradients[n] is None) == (b.gradients[n] is None)
+    # and the short form of either reads back too
+    again = gc.parse(gc.to_short_form(back), form="short")
+    assert _shape(gc.trace(again, modes=p.modes, targets=p.targets)) == _shape(b)
+
+
+# hostile and broken Python ------------------------------------------------------------------
+CATALOGUE = [
+    ("import os", 1, 1, "'import os' is not allowed"),
+    ("from os import system", 1, 1, "is not allowed"),
+    ("x = tf.constant(1.0)\ny = x.__class__", 2, 5, "'__class__' is not allowed"),
+    ("x = tf.constant(1.0)\ny = eval('x')", 2, 5, "'eval' is not allowed"),
+    ("x = tf.constant(1.0)\ny = __import__('os')", 2, 5, "'__import__' is not allowed"),
+    ("x = tf.constant(1.0)\nf = open('/etc/passwd')", 2, 5, "'open' is not allowed"),
+    ("import tensorflow as tf\ntf.io.write_file('a', 'b')", 2, 1,
+     "'tf.io.write_file' is not allowed"),
+    ("x = tf.constant(1.0)\ny = tf.py_function(abs, [x], tf.float32)", 2, 5,
+     "'tf.py_function' is not allowed"),
+    ("while True:\n    pass", 1, 1, "loops (while) are not allowed"),
+    ("for i in range(3):\n    pass", 1, 1, "loops (for) are not allowed"),
+    ("def f(x):\n    return f(x)\nx = tf.constant(1.0)\ny = f(x)", 2, 12, "recursion"),
+    ("x = tf.constant(1.0)\nf = lambda v: v", 2, 5, "a lambda is not allowed"),
+    ("x = tf.constant(1.0)\ny = [x for _ in range(3)]", 2, 5, "comprehensions are not allowed"),
+    ("x = tf.constant(1.0)\ny = x.numpy().tolist()", 2, 5, "is not allowed in a computation"),
+    ("x = tf.constant(1.0)\ny = x.graph.as_graph_def()", 2, 5, "not allowed in a computation"),
+    ("def f(*a):\n    return a", 1, 1, "must be plain names"),
+    ("x = tf.constant([1.0])\ny = tf.exp(*x)", 2, 5, "'*' and '**' arguments"),
+    ("@tf.function\ndef f(x):\n    return x", 1, 2, "the decorator @tf.function"),
+    ("@tf.custom_gradient\ndef f(x):\n    def grad(dy):\n        return dy, dy\n    return x, grad",
+     4, 9, "returns 2 value(s) but 'f' has 1 parameter"),
+    ("x = tf.constant(1.0)\ny = f(x)\ndef f(v):\n    return v", 2, 5, "unknown function 'f'"),
+    ("x = 1.0\n" * 131_072, 1, 1, "characters long"),
+    ("def f(x):\n\ty = x\n        return y", 3, 1, "mixes tabs and spaces"),
+    ("x = tf.constant(1.0)\nprint(x, file=open('a'))", 2, 15, "only sep= and end="),
+    ("x = tf.constant(1.0)\ntf.print(x, output_stream='file:///tmp/x')", 2, 27, "only sep="),
+    ("with open('a') as fh:\n    pass", 1, 6, "only tf.GradientTape()"),
+    ("class A:\n    pass", 1, 1, "classes are not allowed"),
+    ("try:\n    pass\nexcept Exception:\n    pass", 1, 1, "try/except is not allowed"),
+    ("x = tf.constant(1.0)\nprint(f'{x:999999999}')", 2, 7, "format spec"),
+    ("x = tf.constant(1.0)\nprint('a' * 10**8)", 2, 7, "print can show"),
+    ("x = tf.constant(1.0)\ny = getattr(x, 'numpy')", 2, 5, "'getattr' is not allowed"),
+    ("x = tf.constant(1.0)\ny = tf.keras.optimizers.Adam(0.1)", 2, 5, "is not allowed"),
+    ("x = tf.constant(1.0)\nwith tf.GradientTape() as t:\n    y = x * x\n"
+     "g = t.gradient(y, x, output_gradients=x)", 4, 5, "takes a target and the sources"),
+    ("def f(x):\n    import os\n    return x", 2, 5, "import inside a function"),
+    ("x = tf.constant(1.0)\ny = x if x else x", 2, 5, "condition"),
+    ("x = tf.constant(1.0)\ny = " + "(" * 100 + "x" + ")" * 100, 2, 45, "nested"),
+    ("def f(x):\n    a = x * x\n" + "".join(f"    a = a * a\n" for _ in range(20))
+     + "    return a\nx = tf.constant(1.0)\ny = f(x)", 10, 13, "more than 1200 parts"),
+    ("@tf.custom_gradient\ndef f(x):\n    return x * x", 3, 12, "returns (value, grad"),
+    ("x = tf.Variable(1.0)\ndel x", 2, 5, "only a tape can be deleted"),
+    ("x = tf.constant(1.0)\ny = x // 2", 2, 5, "'//'"),
+    ("x = tf.constant('abc')", 1, 17, "strings are only allowed in print"),
+    ("x = tf.constant(1.0)\nx.assign(2.0)", 2, 1, "print can show"),
+]
+
+
+@pytest.mark.parametrize("src, line, col, words", CATALOGUE,
+                         ids=[c[0][:40] for c in CATALOGUE])
+def test_hostile_python_is_a_program_error_with_line_column_and_what_is_allowed(
+        src, line, col, words):
+    t0 = time.perf_counter()
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse(src, form="python")
+    assert time.perf_counter() - t0 < 2.0
+    err = e.value
+    assert words in err.message, err.message
+    assert (err.line, err.column) == (line, col), (err.line, err.column, err.message)
+    assert err.hint, err.message
+    ex = gc.explore(src, form="python")          # never raises, keeps the text
+    assert not ex.ok and ex.source == src
+
+
+def test_columns_count_characters_not_bytes():
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse("x = tf.constant(1.0)\ny = 'é' + eval('x')", form="python")
+    assert e.value.column == 5      # the string error comes first, at the quote
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse("x = tf.constant(1.0) # é\nz = x\ny = x + é.__class__", form="python")
+    assert (e.value.line, e.value.column) == (3, 9)
+
+
+# fuzzing ------------------------------------------------------------------------------------
+_PIECES = ["x", "y", "(", ")", "+", "-", "*", "**", "=", ",", " ", "\n", "    ", "\t", ":",
+           "1", "2.5", "tf.", "tf.exp(", "tf.math.log(", "def ", "return ", "if ", "else:",
+           "@tf.custom_gradient\n", "with ", "tf.GradientTape()", " as tape", "tape.gradient(",
+           "tape.watch(", "print(", "tf.print(", "f'{x}'", ".numpy()", "lambda", "__class__",
+           "import os\n", "for i in range(3):\n", "while True:\n", "[", "]", "{", "}", "'",
+           '"', "None", "9**9**9", "1e309", "*", "\\", "#", "\x00", "é", "grad", "dy", ".",
+           "tf.constant(", "tf.Variable(", "del tape\n", "global x\n", "yield", "await"]
+_BASES = [CELLS[k] for k in CELLS] + [p.source for p in gc.PYTHON_PRESETS]
+
+
+def _mutate(rng, src: str) -> str:
+    lines = src.split("\n")
+    for _ in range(rng.randint(1, 4)):
+        op = rng.random()
+        if op < 0.25 and len(lines) > 1:
+            del lines[rng.randrange(len(lines))]
+        elif op < 0.4:
+            i = rng.randrange(len(lines))
+            lines.insert(i, lines[rng.randrange(len(lines))])
+        else:
+            i = rng.randrange(len(lines))
+            s = lines[i]
+            j = rng.randint(0, len(s))
+            if op < 0.7:
+                s = s[:j] + rng.choice(_PIECES) + s[j:]
+            elif op < 0.85:
+                s = s[:j] + s[j + rng.randint(1, 5):]
+            else:
+                s = s[:j] + rng.choice(_PIECES) + s[j + 1:]
+            lines[i] = s
+    return "\n".join(lines)
+
+
+def test_fuzz_mutated_seed_cells_raise_only_program_error():
+    rng = random.Random(18)
+    ok = bad = traced = 0
+    for n in range(6000):
+        src = _mutate(rng, rng.choice(_BASES))
+        t0 = time.perf_counter()
+        try:
+            gc.parse(src, form="python")
+            ok += 1
+        except gc.ProgramError as e:
+            assert e.line >= 1 and e.column >= 1 and e.message and e.hint, e.message
+            bad += 1
+            continue
+        finally:
+            assert time.perf_counter() - t0 < 2.0, src
+        if ok % 5 == 0:         # a program that parses also runs: explore never raises
+            ex = gc.explore(src, form="python")
+            assert ex.ok or isinstance(ex.error, (gc.ProgramError, ValueError)), ex.error
+            traced += 1
+    assert bad > 1000 and ok > 100 and traced > 20, (ok, bad, traced)
+
+
+def test_a_cell_copied_with_its_indent_reads_as_written():
+    cell = gc.preset("py_foo").source
+    indented = "\n".join("    " + line if line else line for line in cell.split("\n"))
+    t = gc.trace(gc.parse(indented))
+    assert t.output == PRINTED["py_foo"]
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse("    x = tf.constant(1.0)\n    y = eval('x')")
+    assert (e.value.line, e.value.column) == (2, 9)
+
+
+def test_lines_of_a_python_program_point_at_the_cell():
+    prog = gc.parse(gc.preset("py_straight_2").source)
+    lines = gc.preset("py_straight_2").source.split("\n")
+    assert lines[prog.lines["y2"] - 1].strip() == "y2 = step_2(y1)"
+    fn = prog.functions["bad_step_grad"]
+    assert lines[fn.line - 1].startswith("def bad_step_grad")
+    assert lines[fn.rule_line - 1].strip() == "def custom_grad(dy):"
+    assert lines[prog.inputs["x"].line - 1].startswith("x = tf.constant(2.0)")
+
+
+def test_the_gradients_of_the_cells_sources_come_first():
+    p = PY["py_straight_2"]
+    ex = gc.explore(p.source)
+    assert [r["input"] for r in ex.gradients] == ["x", "x_1"]   # x = 2.0, the cell's source
+    assert ex.gradients[0]["gradient"] == "5"
