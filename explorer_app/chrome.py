@@ -27,6 +27,12 @@ LESSONS = [
      "tf.where trap, float32 vs float64"),
     ("pages/5_Sign_training_lab.py", "Sign training lab", "a non-differentiable sign learns "
      "through a surrogate gradient, with live curves"),
+    ("pages/6_Shapes_and_broadcasting.py", "Shapes and broadcasting", "the gradient of a "
+     "broadcast input is a sum; a rule that forgets it; tf.nn.silu's per-column beta"),
+    ("pages/7_Jacobians.py", "Jacobians, reverse and forward", "tape.jacobian; one reverse "
+     "pass is a row, one forward pass a column; which is cheaper"),
+    ("pages/8_Binarized_classifier.py", "Lab: binarized classifier", "weights through sign, "
+     "trained live with surrogate gradients: curves and the decision boundary"),
 ]
 
 

@@ -145,8 +145,11 @@ def settings_panel():
     return surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot
 
 
-def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot, presentation):
-    """Train a run chunk by chunk while its curves grow; then the overlaid runs."""
+def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot, presentation, idle_chart=True):
+    """Train a run chunk by chunk while its curves grow; then the overlaid runs.
+
+    ``idle_chart=False``: no chart unless a run trains, and none left after it (the player,
+    :func:`play_draw`, draws the resting chart below)."""
     ss = st.session_state
     progress_slot, chart_slot = st.empty(), st.empty()
     drawn = False
@@ -174,7 +177,9 @@ def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, p
             st.error(str(e))
         stop_slot.empty()
         progress_slot.empty()
-    if not drawn:
+        if not idle_chart:
+            chart_slot.empty()
+    if idle_chart and not drawn:
         if ss["tl_runs"]:
             chart_slot.plotly_chart(figure(presentation), key="tl_chart", config=CHART)
         else:
@@ -191,6 +196,44 @@ def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, p
     stopped = [r for r in ss["tl_runs"] if r["status"] == "stopped"]
     for r in stopped:
         st.caption(f"{r['label']} was stopped at step {len(r['records'])} of {r['steps']}.")
+
+
+# ---------------------------------------------------------------------------- ▶ play
+def play_start(surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes,
+               *_):
+    """What the player's ▶ calls: a new run of the current settings, one step per pull."""
+    def begin():
+        if prog is None:
+            return None
+        trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
+        records = trainer.run({PARAM: start}, int(steps), learning_rate=lr, chunk=1)
+        run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
+        run["status"] = "paused"
+        st.session_state["tl_inspect_next"] = run["id"]
+        return run, records
+    return begin
+
+
+def play_draw(presentation):
+    """The player's ``draw``: the overlaid curves, and the played run's latest backward pass."""
+    def draw(run, key=""):
+        if not st.session_state["tl_runs"]:
+            st.info("No runs yet. Choose a gradient for sign and press ▶ Play or ▶ Run, or "
+                    "press “Notebook runs” (the seed notebook's two runs).")
+            return
+        st.plotly_chart(figure(presentation), key=f"tl_chart_{key}", config=CHART)
+        if run is None or not run["records"]:
+            return
+        rec = run["records"][-1]
+        ex = step_view(run["source"], rec.values[PARAM], tuple(sorted(run["modes"].items())),
+                       presentation)
+        with st.expander(f"{run['label']}: the backward pass of step {rec.step} "
+                         f"(x = {fmt(rec.values[PARAM])}, d loss / d x = "
+                         f"{fmt(rec.gradients[PARAM])})", expanded=False):
+            if ex.ok:
+                st.plotly_chart(server_tuning.plotly_spec(ex.spec), key=f"tl_play_graph_{key}",
+                                config=CHART)
+    return draw
 
 
 def lesson_text():

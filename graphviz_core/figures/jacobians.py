@@ -56,9 +56,12 @@ def forward_mode_figure(graph, tangents: dict, presentation: bool = False,
                           PALETTE["idle"] if not on else PALETTE["none"])
             name = graph.nodes[n]["names"][-1] if graph.nodes[n]["names"] else \
                 graph.nodes[n]["label"]
-            texts.append(f"{name}<br>ṫ = {fmt(tan, 3)}" if on else name)
+            texts.append(f"{name}<br>jvp = {fmt(tan, 3)}" if on else name)
+        # neighbouring layers write above and below their nodes: long tangents do not meet
+        where = ["bottom center" if layers.index(pos[n][0]) % 2 == 0 else "top center"
+                 for n in nodes]
         return go.Scatter(x=[pos[n][0] for n in nodes], y=[pos[n][1] for n in nodes],
-                          mode="markers+text", text=texts, textposition="bottom center",
+                          mode="markers+text", text=texts, textposition=where,
                           textfont=dict(size=font, color=PALETTE["ink"]), showlegend=False,
                           hovertext=[f"{graph.nodes[n]['expr']}: tangent {fmt(tangents.get(n))}"
                                      for n in nodes], hoverinfo="text",
@@ -74,10 +77,10 @@ def forward_mode_figure(graph, tangents: dict, presentation: bool = False,
     ys = [p[1] for p in pos.values()] or [0.0]
     fig = go.Figure(data=state(layers[-1] if layers else None), frames=frames)
     fig.update_xaxes(visible=False, range=[min(xs) - 0.6, max(xs) + 0.6])
-    fig.update_yaxes(visible=False, range=[min(ys) - 0.9, max(ys) + 0.6])
+    fig.update_yaxes(visible=False, range=[min(ys) - 0.9, max(ys) + 0.9])
     base = round(15 * k)
     fig.update_layout(
-        height=height or round(380 * k), template="plotly_white", title=title,
+        height=height or round(460 * k), template="plotly_white", title=title,
         font=dict(size=base, color=PALETTE["ink"]), margin=dict(l=10, r=10, t=50, b=70),
         updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.04, xanchor="left",
                           yanchor="top", showactive=False, font=dict(size=base),
