@@ -14,6 +14,8 @@ from streamlit.errors import StreamlitAPIException
 
 import graphviz_core as gc
 
+from . import server
+
 EXPLORER = "app.py"
 # (page, title, one line for the Explorer's list of lessons)
 LESSONS = [
@@ -34,6 +36,18 @@ LESSONS = [
     ("pages/8_Binarized_classifier.py", "Lab: binarized classifier", "weights through sign, "
      "trained live with surrogate gradients: curves and the decision boundary"),
 ]
+
+
+CHART = {"displayModeBar": False}      # plotly's toolbar: noise on a projector
+
+
+def lesson_page(title: str, icon: str) -> None:
+    """A lesson page's first lines: the server's settings, then the page's title and icon
+    (the sidebar starts folded for a ``?presentation=1`` link)."""
+    server.configure()          # see explorer_app/server.py: no Keras clean-up per run
+    st.set_page_config(page_title=f"{title} · Computational Graph Explorer", page_icon=icon,
+                       layout="wide",
+                       initial_sidebar_state="collapsed" if url_presents() else "auto")
 
 
 def presenting() -> bool:

@@ -13,12 +13,14 @@ import graphviz_core as gc
 from graphviz_core.report import fmt
 
 from . import chrome as ui
+from . import player
 from . import server as server_tuning
+from .explorer import trace_cache
 
 MAX_RUNS = 6
 MAX_TRAINERS = 4
 SURROGATES = [k for k in gc.SURROGATES if k != "custom"]
-CHART = {"displayModeBar": False}
+CHART = ui.CHART
 
 
 def settings_panel():
@@ -59,7 +61,7 @@ def starter(sur, temperature, optimizer, lr, steps):
         try:
             prog, modes = gc.classifier_program(sur, temperature)
             records = _trainer(prog, modes, optimizer).run(steps=steps, learning_rate=lr,
-                                                           chunk=1)
+                                                           chunk=player.CHUNK)
         except ValueError as e:
             st.error(str(e))
             return None
@@ -99,7 +101,8 @@ def draw_live(presentation):
              for r in runs], steps=steps, presentation=presentation)
         run = run or (runs[-1] if runs else None)
         left, right = st.columns([3, 2], gap="medium")
-        left.plotly_chart(curves, key=f"bc_curves_{key}", config=CHART)
+        left.plotly_chart(server_tuning.plotly_spec(curves), key=f"bc_curves_{key}",
+                          config=CHART)
         X, t = gc.training.classifier.blobs()
         rec = run["records"][-1] if run and run["records"] else None
         # the step's state before its update: what its accuracy and its backward pass saw
@@ -110,10 +113,9 @@ def draw_live(presentation):
         title = (f"step {rec.step} · {run['records'].accuracies[-1]:.1%} right · "
                  f"sign(w) = {fmt(gc.training.classifier.sign_of(w))}"
                  if rec else "before training")
-        right.plotly_chart(gc.boundary_figure(X, t, gc.probability_grid(w, b),
-                                              gc.decision_line(w, b), others,
-                                              presentation=presentation, title=title),
-                           key=f"bc_boundary_{key}", config=CHART)
+        right.plotly_chart(server_tuning.plotly_spec(gc.boundary_figure(
+            X, t, gc.probability_grid(w, b), gc.decision_line(w, b), others,
+            presentation=presentation, title=title)), key=f"bc_boundary_{key}", config=CHART)
         if rec is not None:
             backward(run, rec, presentation, key)
         rows = summary()
@@ -124,17 +126,18 @@ def draw_live(presentation):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _step_view(source, w, b, modes, presentation):
+    # the Explorer's compiled traces: one structure here, so ~15 ms a step after the first
     return gc.explore(source, inputs={"w": list(w), "b": b}, modes=dict(modes),
-                      targets=["loss"], presentation=presentation)
+                      targets=["loss"], presentation=presentation, cache=trace_cache())
 
 
-def backward(run, rec, presentation, key=""):
-    """The backward pass of the latest step (at w, b before its update), on the graph."""
+def backward(run, rec, presentation, key="", expanded=None):
+    """The backward pass of one step (at w, b before its update), on the graph."""
     w, b = rec.values["w"], rec.values["b"]
     ex = _step_view(run["source"], tuple(float(v) for v in w), float(b),
                     tuple(sorted(run["modes"].items())), presentation)
     with st.expander(f"The backward pass of step {rec.step} on the graph (press ▶ on it)",
-                     expanded=not presentation):
+                     expanded=not presentation if expanded is None else expanded):
         if not ex.ok:
             st.error(ex.error_text())
             return
@@ -159,3 +162,24 @@ def summary():
                      "accuracy now": f"{r['records'].accuracies[-1]:.1%}",
                      "w moved by": fmt(moved), "loss now": fmt(last.loss, 4)})
     return rows
+
+
+def inspect(presentation):
+    """Any run's backward pass at any step (the player shows the latest one as it plays)."""
+    ss = st.session_state
+    runs = [r for r in ss["bc_runs"] if r["records"]]
+    if not runs:
+        return
+    st.subheader("Inspect a step")
+    ids = [r["id"] for r in runs]
+    if ss.get("bc_inspect") not in ids:
+        ss["bc_inspect"] = ids[-1]
+    c1, c2 = st.columns([1, 2])
+    chosen = c1.selectbox("Run", ids, key="bc_inspect",
+                          format_func=lambda i: next(r["label"] for r in runs if r["id"] == i))
+    run = next(r for r in runs if r["id"] == chosen)
+    last = len(run["records"]) - 1
+    if ss.get("bc_step", 0) > last:
+        ss["bc_step"] = last
+    i = c2.slider("Step", 0, last, key="bc_step") if last > 0 else 0
+    backward(run, run["records"][i], presentation, "inspect", expanded=True)

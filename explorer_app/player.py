@@ -7,9 +7,10 @@ the optimizer's state carries on from step to step exactly as in one run to the 
 the ticks; "One step" pulls one; ↺ Reset drops the iterator (the next ▶ starts from the start
 values with the settings chosen then). Nothing is shared between sessions.
 
-Server CPU: a tick trains ``speed × interval`` steps (one compiled call each, ~1 ms) and
-redraws the page's live figures once; ticks are at least :data:`MIN_INTERVAL` apart, so a
-playing tab costs a few redraws a second, and a paused one nothing.
+Server CPU: a tick trains ``speed × interval`` steps (compiled calls of :data:`CHUNK` steps)
+and redraws the page's live figures once; ticks are at least :data:`MIN_INTERVAL` apart, so a
+playing tab costs a few redraws a second (11-23 % of one core for the classifier lab at 10-100
+steps per second, ``bench/bench_player.py``), and a paused one nothing.
 """
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ import time
 
 import streamlit as st
 
-__all__ = ["SPEEDS", "MIN_INTERVAL", "tick", "play_controls"]
+__all__ = ["SPEEDS", "MIN_INTERVAL", "CHUNK", "tick", "play_controls"]
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)      # steps per second
 MIN_INTERVAL = 0.4                       # seconds between redraws while playing
+# Steps per compiled call of a played run: the records are the same for any chunk, a call
+# costs ~1 ms plus its steps, and steps computed ahead wait in the iterator for the next pull.
+CHUNK = 10
 
 
 def tick(speed: float) -> tuple[float, int]:

@@ -18,6 +18,7 @@ import graphviz_core as gc
 from graphviz_core.report import fmt
 
 from . import chrome as ui
+from . import player
 from . import server as server_tuning
 
 MAX_RUNS = 8
@@ -139,9 +140,11 @@ def settings_panel():
     # one under the other: side by side in this column the buttons' names do not fit
     if st.button("Clear runs", key="tl_clear", width="stretch"):
         ss["tl_runs"], ss["tl_next"] = [], 1
+        ss.pop("tl_player", None)           # the played run went with the others
     if st.button("Notebook runs", key="tl_story", width="stretch",
                  help="Automatic vs the seed's sigmoid rule, Adam 0.1, 100 steps from −1"):
         load_story()
+        ss.pop("tl_player", None)
     return surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot
 
 
@@ -206,7 +209,8 @@ def play_start(surrogate, temperature, rule_text, optimizer, lr, start, steps, p
         if prog is None:
             return None
         trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
-        records = trainer.run({PARAM: start}, int(steps), learning_rate=lr, chunk=1)
+        records = trainer.run({PARAM: start}, int(steps), learning_rate=lr,
+                              chunk=player.CHUNK)
         run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
         run["status"] = "paused"
         st.session_state["tl_inspect_next"] = run["id"]

@@ -3,6 +3,7 @@ rule that forgets the reduce_sum; tf.nn.silu's per-column beta (tensorflow#12769
 from __future__ import annotations
 
 import streamlit as st
+import tensorflow as tf
 
 import graphviz_core as gc
 from explorer_app import chrome as ui
@@ -10,11 +11,8 @@ from explorer_app import server as server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
-server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
-st.set_page_config(page_title="Shapes and broadcasting · Computational Graph Explorer",
-                   page_icon="🧮", layout="wide",
-                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
-CHART = {"displayModeBar": False}
+ui.lesson_page("Shapes and broadcasting", "🧮")
+CHART = ui.CHART
 
 
 @server_tuning.figure_cache(32)
@@ -27,7 +25,7 @@ def case(key, presentation):
 def show(key, presentation, graph=True):
     r, spec = case(key, presentation)
     st.markdown(f"**{r.title}**")
-    st.code(r.source, language=None)
+    st.code(r.source, language=None, wrap_lines=True)
     sent = (f"what {r.param} gets {gc.values.shape_of(r.downstream)}" if r.downstream is not None
             else f"what {r.param} gets")
     panels = [(f"upstream at the node {r.upstream.shape}", r.upstream),
@@ -38,8 +36,11 @@ def show(key, presentation, graph=True):
     st.markdown(f"`tape.gradient(y, {r.param})`: {shape}, {fmt(r.gradient)} "
                 f"(the parameter's shape is {r.param_shape}). One Keras step: {r.sgd_step}.")
     if r.library_gradient is not None:
-        st.markdown(f"TensorFlow's own `tf.nn.silu(X, beta=beta)`, installed here: d y / d beta "
-                    f"= {fmt(r.library_gradient)}.")
+        lib = gc.values.shape_of(r.library_gradient)
+        st.markdown(f"TensorFlow's own `tf.nn.silu(X, beta=beta)`, installed here "
+                    f"({tf.__version__}): d y / d beta = {fmt(r.library_gradient)}"
+                    + (" — a single number: the bug is in this TensorFlow too." if lib == ()
+                       else "."))
     if r.error:
         st.error(r.error)
     for kind, message in r.checks:

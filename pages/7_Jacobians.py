@@ -10,11 +10,8 @@ from explorer_app import server as server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
-server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
-st.set_page_config(page_title="Jacobians, reverse and forward · Computational Graph Explorer",
-                   page_icon="🔀", layout="wide",
-                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
-CHART = {"displayModeBar": False}
+ui.lesson_page("Jacobians, reverse and forward", "🔀")
+CHART = ui.CHART
 
 
 @server_tuning.figure_cache(64)

@@ -12,12 +12,8 @@ import streamlit as st
 from explorer_app import chrome as ui
 from explorer_app import classifier_lab as lab
 from explorer_app import player
-from explorer_app import server as server_tuning
 
-server_tuning.configure()
-st.set_page_config(page_title="Binarized classifier · Computational Graph Explorer",
-                   page_icon="🎯", layout="wide",
-                   initial_sidebar_state="collapsed" if ui.url_presents() else "auto")
+ui.lesson_page("Binarized classifier", "🎯")
 ss = st.session_state
 ss.setdefault("bc_runs", [])
 presentation = ui.lesson_sidebar("bc_presentation")
@@ -36,6 +32,7 @@ with live:
     player.play_controls("bc", lab.starter(sur, temperature, optimizer, lr, steps),
                          lab.draw_live(presentation))
 
+lab.inspect(presentation)
 st.markdown(
     "**Why automatic stays put.** sign is flat on both sides of 0, so TensorFlow's gradient "
     "of it is 0: d loss / d w = upstream × 0 = 0 at every step, and the optimizer never "

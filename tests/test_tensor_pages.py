@@ -139,8 +139,13 @@ def test_classifier_runs_to_the_end_with_the_surrogate_and_automatic_stays():
     curves, boundary = charts(at)[0], charts(at)[1]
     assert len({d["name"] for d in curves["data"]}) == 2
     assert any(d.get("line", {}).get("dash") == "dash" for d in boundary["data"])
-    # the step's backward pass is on the graph
+    # the step's backward pass is on the graph, and any step of any run can be inspected
     assert charts(at)[2].get("frames")
+    at.selectbox(key="bc_inspect").set_value(st_run["id"])
+    at.slider(key="bc_step").set_value(0)
+    ok(at.run())
+    first = st_run["records"][0]
+    assert any(f"w = {gc.fmt(first.values['w'])}" in c.value for c in at.caption)
 
 
 def test_classifier_play_matches_one_run_to_the_end():

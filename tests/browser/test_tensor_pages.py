@@ -76,7 +76,8 @@ def test_sign_lab_curves_grow_while_playing(app):
     assert app.errors() == []
 
 
-@pytest.mark.parametrize("path", ["Shapes_and_broadcasting", "Jacobians", "Binarized_classifier"])
+@pytest.mark.parametrize("path", ["Shapes_and_broadcasting", "Jacobians", "Binarized_classifier",
+                                  "Sign_training_lab"])
 def test_presentation_mode_at_1280x720(app, path):
     page = app.new_page()
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -85,6 +86,9 @@ def test_presentation_mode_at_1280x720(app, path):
     if path == "Binarized_classifier":
         with app.rerun(page, timeout=120_000):
             page.get_by_role("button", name="Run to the end").click()
+    if path == "Sign_training_lab":
+        with app.rerun(page):
+            page.get_by_role("button", name="One step").click()
     app.screenshot(f"page-{path}-presentation-1280", page=page)
     app.screenshot(f"page-{path}-presentation-1280-full", page=page, full=True)
     assert app.errors(page) == []
