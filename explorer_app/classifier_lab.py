@@ -21,6 +21,7 @@ MAX_RUNS = 6
 MAX_TRAINERS = 4
 SURROGATES = [k for k in gc.SURROGATES if k != "custom"]
 CHART = ui.CHART
+W_START = gc.training.classifier.W_START
 
 
 def settings_panel():

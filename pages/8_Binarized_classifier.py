@@ -37,6 +37,10 @@ st.markdown(
     "**Why automatic stays put.** sign is flat on both sides of 0, so TensorFlow's gradient "
     "of it is 0: d loss / d w = upstream × 0 = 0 at every step, and the optimizer never "
     "changes w (the table's “w moved by” is 0). Only the bias b learns, which slides the "
-    "boundary but cannot turn it. **Why every surrogate ends at the same accuracy.** The "
+    "boundary but cannot turn it. **Why the surrogates end at the same accuracy (with Adam).** The "
     "surrogate only decides how w travels; once sign(w) is (+1, +1) the boundary faces the "
-    "diagonal that separates the blobs best, and w's size no longer changes the forward pass.")
+    "diagonal that separates the blobs best, and w's size no longer changes the forward pass "
+    "(the table's “accuracy now”). **When a surrogate does not get there.** Try the sigmoid "
+    "with T = 0.05 and SGD 0.5: the bump is so narrow that at the start, w = "
+    f"{tuple(lab.W_START)}, the gradient is almost 0, and without Adam's normalising w "
+    "hardly moves.")

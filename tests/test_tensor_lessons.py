@@ -193,3 +193,18 @@ def test_probability_grid_and_line_agree():
     assert abs(s[0] * x0 + s[1] * y0 + b) < 1e-6 and abs(s[0] * x1 + s[1] * y1 + b) < 1e-6
     gx, gy = np.meshgrid(axis, axis)
     np.testing.assert_allclose(P, 1 / (1 + np.exp(-(s[0] * gx + s[1] * gy + b))), rtol=1e-5)
+
+
+def test_a_narrow_surrogate_with_sgd_barely_moves_w():
+    """The accuracy a surrogate allows: sigmoid with T = 0.05 is a bump 0.05 wide, so at
+    w = (-0.6, 0.4) its gradient is ~1e-4 of straight-through's; SGD (no normalising, unlike
+    Adam) then leaves w's signs where they were, while T = 0.5 crosses in a few steps."""
+    finals = {}
+    for T in (0.05, 0.5):
+        prog, modes = gc.classifier_program("sigmoid_t", T)
+        recs = list(gc.train_classifier(prog, modes, optimizer="sgd", learning_rate=0.5,
+                                        steps=150))
+        finals[T] = (gc.accuracy(recs[-1]), bc.weight_change(recs[0].values["w"],
+                                                              recs[-1].params["w"]))
+    assert finals[0.05][0] == pytest.approx(0.525) and finals[0.05][1] < 0.1
+    assert finals[0.5][0] == pytest.approx(0.975) and finals[0.5][1] > 1.0
