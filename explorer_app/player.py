@@ -18,6 +18,8 @@ import time
 
 import streamlit as st
 
+import graphviz_core as gc
+
 __all__ = ["SPEEDS", "MIN_INTERVAL", "CHUNK", "tick", "play_controls"]
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)      # steps per second
@@ -63,6 +65,8 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
     @st.fragment(run_every=interval if p["playing"] else None)
     def live():
         p = _state(prefix)
+        if not p["playing"]:        # a run to the end that a click interrupted
+            _set_status(p, "paused")
         cols = st.columns(4 if end_label else 3)
         play = cols[0].button("❚❚ Pause" if p["playing"] else "▶ Play", key=f"{prefix}_play",
                               type="primary", disabled=disabled, width="stretch")
@@ -75,7 +79,10 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
         if reset:
             if p["run"] is not None and p["run"]["status"] in ("playing", "paused"):
                 p["run"]["status"] = "stopped"
-            p.update(playing=False, run=None, steps=None)
+            was_playing = p["playing"]
+            p.update(playing=False, run=None, steps=None, note=None)
+            if was_playing:
+                st.rerun()                                       # the ticks stop
         if play and p["playing"]:                                # ❚❚
             p["playing"] = False
             _set_status(p, "paused")
@@ -96,13 +103,13 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
         if to_end and _active(p):
             p["playing"] = False
             _set_status(p, "playing")
-            for k in range(10**6):
+            redraws = 0
+            while _active(p):
                 _pull(p, 25)
                 _show_progress(progress, p["run"])
                 with figures.container():
-                    draw(p["run"], f"end{k}")
-                if not _active(p):
-                    break
+                    draw(p["run"], f"end{redraws}")
+                redraws += 1
                 time.sleep(0.1)     # the browser gets each redraw (issue 19: seen to grow)
             st.rerun()
         elif p["playing"] and _active(p) and not play:
@@ -111,6 +118,8 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
             p["playing"] = False
             st.rerun()
         _show_progress(progress, p["run"])
+        if p.get("note"):
+            st.warning(p["note"])
         with figures.container():
             draw(p["run"], "live")
 
@@ -123,7 +132,7 @@ def _active(p) -> bool:
 
 
 def _set_status(p, status):
-    if p["run"] is not None and p["run"]["status"] != "done":
+    if p["run"] is not None and p["run"]["status"] not in ("done", "stopped"):
         p["run"]["status"] = status
 
 
@@ -138,6 +147,12 @@ def _pull(p, n: int) -> None:
             return
         except RuntimeError:         # its Trainer was given a later run: this one ends here
             run["status"], p["steps"] = "stopped", None
+            p["note"] = (f"{run['label']} stopped at step {len(run['records'])}: a later run "
+                         "with the same settings took over its Trainer.")
+            return
+        except gc.ProgramError as e:  # an eager run out of its time budget, say
+            run["status"], p["steps"] = "stopped", None
+            p["note"] = f"{run['label']} stopped at step {len(run['records'])}: {e.message}"
             return
     if len(run["records"]) >= run["steps"]:
         run["status"], p["steps"] = "done", None

@@ -208,9 +208,13 @@ def play_start(surrogate, temperature, rule_text, optimizer, lr, start, steps, p
     def begin():
         if prog is None:
             return None
-        trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
-        records = trainer.run({PARAM: start}, int(steps), learning_rate=lr,
-                              chunk=player.CHUNK)
+        try:
+            trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
+            records = trainer.run({PARAM: start}, int(steps), learning_rate=lr,
+                                  chunk=player.CHUNK)
+        except (ValueError, gc.ProgramError) as e:      # a setting the core refuses
+            st.error(str(e))
+            return None
         run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
         run["status"] = "paused"
         st.session_state["tl_inspect_next"] = run["id"]

@@ -178,3 +178,18 @@ def test_sign_lab_plays_step_by_step_as_one_run():
     assert at.session_state["tl_runs"][-1]["status"] == "paused"
     curves = charts(at)[0]
     assert any(d["name"].startswith(f"#{run['id']} ") for d in curves["data"])
+
+
+def test_sign_lab_run_to_the_end_during_a_pause_stops_the_played_run_with_a_note():
+    """▶ Run with the same settings reuses the played run's Trainer (it resets its variables):
+    the played run ends there, marked stopped, with a note, never an exception."""
+    at = page(SIGN_LAB)
+    ok(at.button(key="tl_one").click().run())
+    played = at.session_state["tl_runs"][-1]["id"]
+    ok(at.button(key="tl_run").click().run())
+    # the steps computed ahead (a chunk) are still the played run's own; then it stops
+    for _ in range(10):
+        ok(at.button(key="tl_one").click().run())
+    run = next(r for r in at.session_state["tl_runs"] if r["id"] == played)
+    assert run["status"] == "stopped" and len(run["records"]) == 10
+    assert any("took over its Trainer" in w.value for w in at.warning)
