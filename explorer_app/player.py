@@ -53,14 +53,16 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
     runs; or ``None`` (the settings are refused; ``start`` says why). ``draw(run)`` draws the
     page's live figures for the run being played (None before any); ``key`` is a suffix for
     its elements' keys, new at every redraw of one script run. "Run to the end" pulls
-    every remaining step, redrawing as it goes (a click on any button stops it; the steps done
-    are kept); ``end_label=None`` leaves it out (the sign lab has its own ▶ Run).
+    every remaining step, redrawing as it goes, with a ■ Stop button (a click on any button
+    stops it; the steps done are kept); ``end_label=None`` leaves it out (the sign lab has its own ▶ Run).
     """
     ss = st.session_state
     speed = st.select_slider("Speed (steps per second)", SPEEDS, value=10,
                              key=f"{prefix}_speed")
     interval, per_tick = tick(speed)
     p = _state(prefix)
+    if p.pop("to_end", False):
+        _run_to_the_end(prefix, p, draw)
 
     @st.fragment(run_every=interval if p["playing"] else None)
     def live():
@@ -101,18 +103,11 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
             _pull(p, 1)
             _set_status(p, "paused")
         if to_end and _active(p):
-            p["playing"] = False
-            _set_status(p, "playing")
-            redraws = 0
-            while _active(p):
-                _pull(p, 25)
-                _show_progress(progress, p["run"])
-                with figures.container():
-                    draw(p["run"], f"end{redraws}")
-                redraws += 1
-                time.sleep(0.1)     # the browser gets each redraw (issue 19: seen to grow)
+            # trained in the whole page's run (play_controls, above), which a click can stop:
+            # a click waits for a running fragment to finish, so Stop came too late in here
+            p.update(playing=False, to_end=True)
             st.rerun()
-        elif p["playing"] and _active(p) and not play:
+        if p["playing"] and _active(p) and not play:
             _pull(p, per_tick)
         if p["playing"] and not _active(p):                      # the run is finished
             p["playing"] = False
@@ -124,6 +119,25 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
             draw(p["run"], "live")
 
     live()
+
+
+def _run_to_the_end(prefix, p, draw) -> None:
+    """Every remaining step, redrawn as it goes, with ■ Stop; then the fragment draws."""
+    slot = st.empty()
+    with slot.container():
+        st.button("■ Stop", key=f"{prefix}_stop", width="stretch",
+                  help="Stops training; the steps done so far are kept")
+        progress, figures = st.empty(), st.empty()
+        _set_status(p, "playing")
+        redraws = 0
+        while _active(p):
+            _pull(p, 25)
+            _show_progress(progress, p["run"])
+            with figures.container():
+                draw(p["run"], f"end{redraws}")
+            redraws += 1
+            time.sleep(0.1)         # the browser gets each redraw (issue 19: seen to grow)
+    slot.empty()
 
 
 def _active(p) -> bool:

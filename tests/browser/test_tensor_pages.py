@@ -2,6 +2,8 @@
 plays, ❚❚ stops them; screenshots at 1920x1080 and at 1280x720 with ?presentation=1."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -68,6 +70,27 @@ def test_classifier_curves_grow_and_the_boundary_moves_while_playing(app):
     later = page.evaluate("cancelAnimationFrame(window.__timer), window.__seen")
     assert max(later[-1]["curves"].values()) == n, "the curves kept growing after ❚❚ Pause"
     assert app.errors() == []
+
+
+def test_stop_ends_a_run_to_the_end_and_keeps_its_steps(app):
+    page = app.goto("Binarized_classifier", page=app.new_page())
+    steps = page.get_by_role("spinbutton", name="Steps")
+    with app.rerun(page):
+        steps.fill("2000")
+        steps.press("Enter")
+    page.get_by_role("button", name="Run to the end").click()
+    stop = page.get_by_role("button", name="■ Stop")
+    app.expect(stop).to_be_visible(timeout=60_000)
+    app.expect(page.get_by_text(re.compile(r"step [1-9]\d* of 2000 \(playing\)"))) \
+        .to_be_visible(timeout=60_000)
+    stop.click()
+    app.expect(page.get_by_text(re.compile(r"step \d+ of 2000 \(paused\)"))) \
+        .to_be_visible(timeout=60_000)
+    done = int(re.search(r"step (\d+) of 2000", page.get_by_text(
+        re.compile(r"of 2000 \(paused\)")).inner_text()).group(1))
+    assert 0 < done < 2000
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
 
 
 def test_sign_lab_curves_grow_while_playing(app):
