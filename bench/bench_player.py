@@ -1,13 +1,12 @@
 """What one tick of a playing lab costs the server (``explorer_app/player.py``, issue 19).
 
 While ▶ plays, the classifier lab's fragment reruns every ``player.tick(speed)[0]`` seconds
-and, per tick, pulls ``player.tick(speed)[1]`` steps from one ``gc.Trainer`` run (compiled
-calls of ``player.CHUNK`` steps) and redraws: the accuracies (TensorFlow), the curves, the probability
-grid and boundary, and the latest step's backward pass (``gc.explore`` with the Explorer's
-compiled-trace cache). This times those
-parts in process, without Streamlit, after one warm-up run; figures are the median over
-``TICKS`` ticks and, in brackets, the share of the tick interval the work takes (the CPU a
-playing tab holds).
+and, per tick, pulls ``player.tick(speed)[1]`` steps from one ``gc.Trainer`` run
+(compiled calls of ``player.CHUNK`` steps) and redraws: the accuracies (TensorFlow), the
+curves, the probability grid and boundary, and the latest step's backward pass
+(``gc.explore`` with the Explorer's compiled-trace cache). This times those parts in
+process, without Streamlit, after one warm-up run: the median over ``TICKS`` ticks of each,
+and "busy", the share of the tick interval the work takes (the CPU a playing tab holds).
 Usage: ``.venv/bin/python bench/bench_player.py``
 """
 from __future__ import annotations

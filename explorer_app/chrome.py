@@ -96,6 +96,31 @@ def lesson_sidebar(key: str) -> bool:
     return presentation
 
 
+def choose_run(runs, key: str, where=st, wish_key: str | None = None):
+    """A "Run" select box over ``runs`` (dicts with ``id`` and ``label``): the run chosen.
+
+    The newest run when the kept choice is gone; ``wish_key`` names a choice made elsewhere
+    to apply first (a Stop click's rerun brings the box's old value back from the browser).
+    """
+    ss = st.session_state
+    ids = [r["id"] for r in runs]
+    if wish_key is not None and ss.get(wish_key) in ids:
+        ss[key] = ss.pop(wish_key)
+    if ss.get(key) not in ids:
+        ss[key] = ids[-1]
+    chosen = where.selectbox("Run", ids, key=key, format_func=lambda i: next(
+        r["label"] for r in runs if r["id"] == i))
+    return next(r for r in runs if r["id"] == chosen)
+
+
+def choose_step(records, key: str, where=st) -> int:
+    """A "Step" slider over a run's records (kept in range as the run changes): the index."""
+    last = len(records) - 1
+    if st.session_state.get(key, 0) > last:
+        st.session_state[key] = last
+    return where.slider("Step", 0, last, key=key) if last > 0 else 0
+
+
 def table(data, presentation: bool, **dataframe_args) -> None:
     """A table of rows (a list of dicts, or a DataFrame). In presentation mode an HTML table,
     which the presentation CSS enlarges: ``st.dataframe`` draws on a canvas at a fixed small

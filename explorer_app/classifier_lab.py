@@ -146,8 +146,12 @@ def backward(run, rec, presentation, key="", expanded=None):
         st.caption(f"d loss / d w = {fmt(g['w'])}, d loss / d b = {fmt(g['b'])} at "
                    f"w = {fmt(w)}, b = {fmt(b)}: TensorFlow's backward pass, the rule of sign "
                    "included. The optimizer turns them into the next step's w and b.")
-        st.plotly_chart(server_tuning.plotly_spec(ex.spec), key=f"bc_backward_{key}", config=CHART)
-        st.markdown(f"[Open this step in the Explorer]({ui.presented(gc.explorer_link(run['source'], inputs={'w': [float(v) for v in w], 'b': float(b)}, modes=run['modes'], targets=['loss']), presentation)})")  # noqa: E501
+        st.plotly_chart(server_tuning.plotly_spec(ex.spec), key=f"bc_backward_{key}",
+                        config=CHART)
+        link = gc.explorer_link(run["source"], inputs={"w": [float(v) for v in w],
+                                                       "b": float(b)},
+                                modes=run["modes"], targets=["loss"])
+        st.markdown(f"[Open this step in the Explorer]({ui.presented(link, presentation)})")
 
 
 def summary():
@@ -167,20 +171,11 @@ def summary():
 
 def inspect(presentation):
     """Any run's backward pass at any step (the player shows the latest one as it plays)."""
-    ss = st.session_state
-    runs = [r for r in ss["bc_runs"] if r["records"]]
+    runs = [r for r in st.session_state["bc_runs"] if r["records"]]
     if not runs:
         return
     st.subheader("Inspect a step")
-    ids = [r["id"] for r in runs]
-    if ss.get("bc_inspect") not in ids:
-        ss["bc_inspect"] = ids[-1]
     c1, c2 = st.columns([1, 2])
-    chosen = c1.selectbox("Run", ids, key="bc_inspect",
-                          format_func=lambda i: next(r["label"] for r in runs if r["id"] == i))
-    run = next(r for r in runs if r["id"] == chosen)
-    last = len(run["records"]) - 1
-    if ss.get("bc_step", 0) > last:
-        ss["bc_step"] = last
-    i = c2.slider("Step", 0, last, key="bc_step") if last > 0 else 0
+    run = ui.choose_run(runs, "bc_inspect", c1)
+    i = ui.choose_step(run["records"], "bc_step", c2)
     backward(run, run["records"][i], presentation, "inspect", expanded=True)

@@ -54,9 +54,9 @@ def play_controls(prefix: str, start, draw, *, end_label: str | None = "Run to t
     page's live figures for the run being played (None before any); ``key`` is a suffix for
     its elements' keys, new at every redraw of one script run. "Run to the end" pulls
     every remaining step, redrawing as it goes, with a ■ Stop button (a click on any button
-    stops it; the steps done are kept); ``end_label=None`` leaves it out (the sign lab has its own ▶ Run).
+    stops it; the steps done are kept); ``end_label=None`` leaves it out (the sign lab has
+    its own ▶ Run).
     """
-    ss = st.session_state
     speed = st.select_slider("Speed (steps per second)", SPEEDS, value=10,
                              key=f"{prefix}_speed")
     interval, per_tick = tick(speed)

@@ -276,23 +276,13 @@ def inspect(presentation):
     if not runs:
         return
     st.header("Inspect a run")
-    ids = [r["id"] for r in runs]
-    if ss.get("tl_inspect_next") in ids:
-        ss["tl_inspect"] = ss.pop("tl_inspect_next")
-    if ss.get("tl_inspect") not in ids:
-        ss["tl_inspect"] = ids[-1]
-    chosen = st.selectbox("Run", ids, key="tl_inspect",
-                          format_func=lambda i: next(r["label"] for r in runs if r["id"] == i))
-    run = next(r for r in runs if r["id"] == chosen)
+    run = ui.choose_run(runs, "tl_inspect", wish_key="tl_inspect_next")
     records = run["records"]
 
     # the graph first and at full width: a column beside the table is too narrow on a
     # laptop for its packets and numbers
     st.subheader("The backward pass at one step")
-    last = len(records) - 1
-    if ss.get("tl_step", 0) > last:
-        ss["tl_step"] = last
-    i = st.slider("Step", 0, last, key="tl_step") if last > 0 else 0
+    i = ui.choose_step(records, "tl_step")
     rec = records[i]
     x_before = rec.values[PARAM]
     ex = step_view(run["source"], x_before, tuple(sorted(run["modes"].items())),

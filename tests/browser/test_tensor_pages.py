@@ -74,10 +74,7 @@ def test_classifier_curves_grow_and_the_boundary_moves_while_playing(app):
 
 def test_stop_ends_a_run_to_the_end_and_keeps_its_steps(app):
     page = app.goto("Binarized_classifier", page=app.new_page())
-    steps = page.get_by_role("spinbutton", name="Steps")
-    with app.rerun(page):
-        steps.fill("2000")
-        steps.press("Enter")
+    app.type_number("Steps", 2000, page)
     page.get_by_role("button", name="Run to the end").click()
     stop = page.get_by_role("button", name="■ Stop")
     app.expect(stop).to_be_visible(timeout=60_000)
