@@ -14,6 +14,8 @@ from streamlit.errors import StreamlitAPIException
 
 import graphviz_core as gc
 
+from . import server
+
 EXPLORER = "app.py"
 # (page, title, one line for the Explorer's list of lessons)
 LESSONS = [
@@ -27,7 +29,25 @@ LESSONS = [
      "tf.where trap, float32 vs float64"),
     ("pages/5_Sign_training_lab.py", "Sign training lab", "a non-differentiable sign learns "
      "through a surrogate gradient, with live curves"),
+    ("pages/6_Shapes_and_broadcasting.py", "Shapes and broadcasting", "the gradient of a "
+     "broadcast input is a sum; a rule that forgets it; tf.nn.silu's per-column beta"),
+    ("pages/7_Jacobians.py", "Jacobians, reverse and forward", "tape.jacobian; one reverse "
+     "pass is a row, one forward pass a column; which is cheaper"),
+    ("pages/8_Binarized_classifier.py", "Lab: binarized classifier", "weights through sign, "
+     "trained live with surrogate gradients: curves and the decision boundary"),
 ]
+
+
+CHART = {"displayModeBar": False}      # plotly's toolbar: noise on a projector
+
+
+def lesson_page(title: str, icon: str) -> None:
+    """A lesson page's first lines: the server's settings, then the page's title and icon
+    (the sidebar starts folded for a ``?presentation=1`` link)."""
+    server.configure()          # see explorer_app/server.py: no Keras clean-up per run
+    st.set_page_config(page_title=f"{title} · Computational Graph Explorer", page_icon=icon,
+                       layout="wide",
+                       initial_sidebar_state="collapsed" if url_presents() else "auto")
 
 
 def presenting() -> bool:
@@ -74,6 +94,31 @@ def lesson_sidebar(key: str) -> bool:
     if presentation:
         st.markdown(gc.PRESENTATION_CSS, unsafe_allow_html=True)
     return presentation
+
+
+def choose_run(runs, key: str, where=st, wish_key: str | None = None):
+    """A "Run" select box over ``runs`` (dicts with ``id`` and ``label``): the run chosen.
+
+    The newest run when the kept choice is gone; ``wish_key`` names a choice made elsewhere
+    to apply first (a Stop click's rerun brings the box's old value back from the browser).
+    """
+    ss = st.session_state
+    ids = [r["id"] for r in runs]
+    if wish_key is not None and ss.get(wish_key) in ids:
+        ss[key] = ss.pop(wish_key)
+    if ss.get(key) not in ids:
+        ss[key] = ids[-1]
+    chosen = where.selectbox("Run", ids, key=key, format_func=lambda i: next(
+        r["label"] for r in runs if r["id"] == i))
+    return next(r for r in runs if r["id"] == chosen)
+
+
+def choose_step(records, key: str, where=st) -> int:
+    """A "Step" slider over a run's records (kept in range as the run changes): the index."""
+    last = len(records) - 1
+    if st.session_state.get(key, 0) > last:
+        st.session_state[key] = last
+    return where.slider("Step", 0, last, key=key) if last > 0 else 0
 
 
 def table(data, presentation: bool, **dataframe_args) -> None:

@@ -352,7 +352,8 @@ def train_tab(ex) -> None:
     ss = st.session_state
     prog, t = ex.program, ex.trace
     st.caption("Minimise a value of this program with a Keras optimizer, through the "
-               "gradients shown above (custom rules included). Curves update while it runs.")
+               "gradients shown above (custom rules included). Curves update while it runs; "
+               "a tensor's curves show its norm ‖·‖.")
     names = [n for n in prog.assignments]
     if not names or not prog.inputs:
         st.info("Training needs an input to change and a value to minimise.")
@@ -360,7 +361,10 @@ def train_tab(ex) -> None:
     c1, c2, c3, c4 = st.columns(4)
     # keyed by the program's names, so a new program starts from its own defaults
     shape = "|".join(list(prog.inputs) + names)
-    params = c1.multiselect("Train", list(prog.inputs), default=list(prog.inputs)[:1],
+    # every Variable, of any shape, by default (a constant can be chosen too)
+    variables = [n for n, inp in prog.inputs.items() if inp.kind == "variable"]
+    params = c1.multiselect("Train", list(prog.inputs),
+                            default=variables or list(prog.inputs)[:1],
                             key=f"train:params:{shape}")
     target = c2.selectbox("to minimise", names, index=len(names) - 1,
                           key=f"train:target:{shape}")

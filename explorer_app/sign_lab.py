@@ -18,6 +18,7 @@ import graphviz_core as gc
 from graphviz_core.report import fmt
 
 from . import chrome as ui
+from . import player
 from . import server as server_tuning
 
 MAX_RUNS = 8
@@ -139,14 +140,19 @@ def settings_panel():
     # one under the other: side by side in this column the buttons' names do not fit
     if st.button("Clear runs", key="tl_clear", width="stretch"):
         ss["tl_runs"], ss["tl_next"] = [], 1
+        ss.pop("tl_player", None)           # the played run went with the others
     if st.button("Notebook runs", key="tl_story", width="stretch",
                  help="Automatic vs the seed's sigmoid rule, Adam 0.1, 100 steps from −1"):
         load_story()
+        ss.pop("tl_player", None)
     return surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot
 
 
-def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot, presentation):
-    """Train a run chunk by chunk while its curves grow; then the overlaid runs."""
+def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes, run_clicked, stop_slot, presentation, idle_chart=True):
+    """Train a run chunk by chunk while its curves grow; then the overlaid runs.
+
+    ``idle_chart=False``: no chart unless a run trains, and none left after it (the player,
+    :func:`play_draw`, draws the resting chart below)."""
     ss = st.session_state
     progress_slot, chart_slot = st.empty(), st.empty()
     drawn = False
@@ -174,7 +180,9 @@ def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, p
             st.error(str(e))
         stop_slot.empty()
         progress_slot.empty()
-    if not drawn:
+        if not idle_chart:
+            chart_slot.empty()
+    if idle_chart and not drawn:
         if ss["tl_runs"]:
             chart_slot.plotly_chart(figure(presentation), key="tl_chart", config=CHART)
         else:
@@ -191,6 +199,49 @@ def train_live(surrogate, temperature, rule_text, optimizer, lr, start, steps, p
     stopped = [r for r in ss["tl_runs"] if r["status"] == "stopped"]
     for r in stopped:
         st.caption(f"{r['label']} was stopped at step {len(r['records'])} of {r['steps']}.")
+
+
+# ---------------------------------------------------------------------------- ▶ play
+def play_start(surrogate, temperature, rule_text, optimizer, lr, start, steps, prog, modes,
+               *_):
+    """What the player's ▶ calls: a new run of the current settings, one step per pull."""
+    def begin():
+        if prog is None:
+            return None
+        try:
+            trainer = trainer_for(surrogate, temperature, rule_text, optimizer, modes)
+            records = trainer.run({PARAM: start}, int(steps), learning_rate=lr,
+                                  chunk=player.CHUNK)
+        except (ValueError, gc.ProgramError) as e:      # a setting the core refuses
+            st.error(str(e))
+            return None
+        run = new_run(surrogate, rule_text, optimizer, lr, start, int(steps), prog, modes)
+        run["status"] = "paused"
+        st.session_state["tl_inspect_next"] = run["id"]
+        return run, records
+    return begin
+
+
+def play_draw(presentation):
+    """The player's ``draw``: the overlaid curves, and the played run's latest backward pass."""
+    def draw(run, key=""):
+        if not st.session_state["tl_runs"]:
+            st.info("No runs yet. Choose a gradient for sign and press ▶ Play or ▶ Run, or "
+                    "press “Notebook runs” (the seed notebook's two runs).")
+            return
+        st.plotly_chart(figure(presentation), key=f"tl_chart_{key}", config=CHART)
+        if run is None or not run["records"]:
+            return
+        rec = run["records"][-1]
+        ex = step_view(run["source"], rec.values[PARAM], tuple(sorted(run["modes"].items())),
+                       presentation)
+        with st.expander(f"{run['label']}: the backward pass of step {rec.step} "
+                         f"(x = {fmt(rec.values[PARAM])}, d loss / d x = "
+                         f"{fmt(rec.gradients[PARAM])})", expanded=False):
+            if ex.ok:
+                st.plotly_chart(server_tuning.plotly_spec(ex.spec), key=f"tl_play_graph_{key}",
+                                config=CHART)
+    return draw
 
 
 def lesson_text():
@@ -225,23 +276,13 @@ def inspect(presentation):
     if not runs:
         return
     st.header("Inspect a run")
-    ids = [r["id"] for r in runs]
-    if ss.get("tl_inspect_next") in ids:
-        ss["tl_inspect"] = ss.pop("tl_inspect_next")
-    if ss.get("tl_inspect") not in ids:
-        ss["tl_inspect"] = ids[-1]
-    chosen = st.selectbox("Run", ids, key="tl_inspect",
-                          format_func=lambda i: next(r["label"] for r in runs if r["id"] == i))
-    run = next(r for r in runs if r["id"] == chosen)
+    run = ui.choose_run(runs, "tl_inspect", wish_key="tl_inspect_next")
     records = run["records"]
 
     # the graph first and at full width: a column beside the table is too narrow on a
     # laptop for its packets and numbers
     st.subheader("The backward pass at one step")
-    last = len(records) - 1
-    if ss.get("tl_step", 0) > last:
-        ss["tl_step"] = last
-    i = st.slider("Step", 0, last, key="tl_step") if last > 0 else 0
+    i = ui.choose_step(records, "tl_step")
     rec = records[i]
     x_before = rec.values[PARAM]
     ex = step_view(run["source"], x_before, tuple(sorted(run["modes"].items())),

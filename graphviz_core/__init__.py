@@ -42,6 +42,8 @@ from .lessons import (CHAIN_RULES, FORMULATIONS, ChainRule, ChainVariant,  # noq
                       stability_figure, stability_sweep, stop_gradient_case, straight_through,
                       straight_through_figure, sweep, tape_twice, two_step, watch_cases,
                       where_trap)
+from .lessons import (BROADCAST_CASES, JACOBIAN_MAX_SIZE, BroadcastCase,  # noqa: E402
+                      Jacobians, batch_literal, broadcast_case, jacobian_source, jacobians)
 
 __all__ += ["lessons", *lessons.__all__]   # the names imported just above
 
@@ -70,3 +72,12 @@ from .pyform import ALLOWED as PYTHON_ALLOWED, detect_form  # noqa: E402
 from .seed_cells import PRINTED as SEED_PRINTED, PYTHON_PRESETS  # noqa: E402
 
 __all__ += ["to_short_form", "detect_form", "PYTHON_ALLOWED", "PYTHON_PRESETS", "SEED_PRINTED"]
+
+# Tensors (issue 19): pages/6 broadcasting, pages/7 Jacobians, pages/8 the classifier lab
+from .figures import boundary_figure, classifier_curves, forward_mode_figure, heatmaps  # noqa: E402,E501
+from .training import (accuracy, classifier_program, decision_line,  # noqa: E402
+                       probability_grid, train_classifier)
+
+__all__ += ["heatmaps", "forward_mode_figure", "classifier_curves", "boundary_figure",
+            "classifier_program", "train_classifier", "accuracy", "decision_line",
+            "probability_grid"]

@@ -9,6 +9,7 @@ import streamlit as st
 
 from explorer_app import server as server_tuning
 from explorer_app import chrome as ui
+from explorer_app import player
 from explorer_app import sign_lab as lab
 
 server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
@@ -37,6 +38,10 @@ controls, chart_col = st.columns([1, 3], gap="large")
 with controls:
     chosen = lab.settings_panel()
 with chart_col:
-    lab.train_live(*chosen, presentation)
+    lab.train_live(*chosen, presentation, idle_chart=False)     # ▶ Run: to the end, live
+    st.caption("Or play it step by step, as fast as you like (the optimizer carries on "
+               "between steps exactly as in one run):")
+    player.play_controls("tl", lab.play_start(*chosen), lab.play_draw(presentation),
+                         end_label=None, disabled=chosen[7] is None)
 lab.lesson_text()
 lab.inspect(presentation)

@@ -327,3 +327,42 @@ def test_a_value_added_below_the_target_becomes_the_target():
     at.multiselect(key="targets").set_value(["y", "z"]).run()
     at.text_area(key="program").set_value(gc.preset("foo3").source + "z = y + x\nw = z\n").run()
     assert at.multiselect(key="targets").value == ["y", "z"]         # a choice is kept
+
+
+TENSOR_TRAIN = """X = constant([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.3], [2.0, 1.0]])
+t = constant([1.0, 0.0, 0.0, 1.0])
+W = Variable([[0.1], [-0.2]])
+b = Variable([0.0])
+z = reshape(X @ W, [4]) + b
+loss = reduce_mean(softplus(z) - t * z)
+"""
+
+
+def test_train_tab_trains_tensor_variables_as_plain_tensorflow_does():
+    import urllib.parse
+    import numpy as np
+    import tensorflow as tf
+    link = gc.explorer_link(TENSOR_TRAIN, targets=["loss"])
+    at = app(**dict(urllib.parse.parse_qsl(link.split("?", 1)[1])))
+    open_tab(at, "Train")
+    params = next(w for w in at.multiselect if w.key.startswith("train:params:"))
+    assert params.value == ["W", "b"]                     # every Variable, of any shape
+    at.slider(key="train:steps").set_value(50).run()
+    at.button(key="train:run").click().run()
+    assert not at.exception and not at.error
+    spec = chart_spec(at, -1)
+    assert [a["text"] for a in spec["layout"]["annotations"]][1] == "‖W‖ (after the update)"
+    losses = spec["data"][0]["y"]
+    assert len(losses) == 50
+    # the same training in plain TensorFlow and Keras Adam (0.1)
+    X = tf.constant([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.3], [2.0, 1.0]])
+    t = tf.constant([1.0, 0.0, 0.0, 1.0])
+    W, b = tf.Variable([[0.1], [-0.2]]), tf.Variable([0.0])
+    opt, want = tf.keras.optimizers.Adam(learning_rate=0.1), []
+    for _ in range(50):
+        with tf.GradientTape() as tape:
+            z = tf.reshape(X @ W, [4]) + b
+            loss = tf.reduce_mean(tf.nn.softplus(z) - t * z)
+        want.append(float(loss))
+        opt.apply_gradients(zip(tape.gradient(loss, [W, b]), [W, b]))
+    np.testing.assert_allclose(losses, want, rtol=1e-5)

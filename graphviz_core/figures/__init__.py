@@ -7,6 +7,9 @@ finished results (a trace, a lesson's result, training records) and import nothi
   :mod:`.backward_layout`;
 * :mod:`.lessons`: the curves and maps of the lesson pages (``pages/2`` .. ``pages/4``);
 * :mod:`.training`: the training curves of the sign-training lab (``pages/5``);
+* :mod:`.tensors`: heatmaps of small tensors (``pages/6``, ``pages/7``);
+* :mod:`.jacobians`: forward mode's tangents on the graph (``pages/7``);
+* :mod:`.classifier`: the classifier lab's curves and boundary (``pages/8``);
 * :mod:`.palette`: the colours all of them use.
 
 >>> import graphviz_core as gc
@@ -20,6 +23,9 @@ from .backward_text import node_hover, substitute
 from .inspect import inspect_spec, node_choices
 from .lessons import finite_difference_figure, stability_map, straight_through_figure
 from .palette import PALETTE
+from .tensors import heatmaps
+from .jacobians import forward_mode_figure
+from .classifier import boundary_figure, classifier_curves
 from .training import RUN_COLORS, training_figure, training_spec
 
 __all__ = [
@@ -30,4 +36,6 @@ __all__ = [
     "straight_through_figure", "finite_difference_figure", "stability_map",
     # the training lab
     "training_figure", "training_spec", "RUN_COLORS",
+    # tensors: the broadcasting and Jacobian lessons, the classifier lab
+    "heatmaps", "forward_mode_figure", "classifier_curves", "boundary_figure",
 ]

@@ -293,6 +293,14 @@ class App:
             page.wait_for_timeout(50)
         self.wait_idle(page, timeout=timeout)
 
+    def type_number(self, label: str, value, page=None) -> None:
+        """Type ``value`` into the number input ``label`` and wait for the rerun it causes."""
+        page = page or self.page
+        box = page.get_by_role("spinbutton", name=label)
+        with self.rerun(page):
+            box.fill(str(value))
+            box.press("Enter")
+
     def screenshot(self, name: str, page=None, full: bool = False) -> Path:
         """Save the viewport (1920x1080) as ``test-artifacts/screenshots/<name>.png``.
 

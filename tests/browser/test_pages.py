@@ -130,10 +130,7 @@ def test_a_stopped_run_is_the_one_inspected(app):
     """■ Stop keeps the steps done, and "Inspect a run" shows that run: Stop's rerun used to
     bring the select box's earlier choice (#2) back from the browser."""
     page = app.goto(url_path(TRAINING_PAGE), page=app.new_page())
-    steps = page.get_by_role("spinbutton", name="Steps")
-    with app.rerun(page):
-        steps.fill("5000")
-        steps.press("Enter")
+    app.type_number("Steps", 5000, page)
     page.get_by_role("button", name="▶ Run").click()
     stop = page.get_by_role("button", name="■ Stop")
     app.expect(stop).to_be_visible(timeout=60_000)
