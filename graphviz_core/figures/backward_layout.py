@@ -66,7 +66,7 @@ def _backward_layout(model: dict, names: list) -> dict:
         layout["annotations"] = [dict(x=c["title"][0], y=c["title"][1], text=c["name"],
                                       showarrow=False, xanchor="center", yanchor="middle",
                                       font=dict(size=fonts["info"], color=PALETTE["custom"]))
-                                 for c in clusters]
+                                 for c in clusters if c["title"] is not None]
     layout["meta"] = dict(nodes=[nd["id"] for nd in model["nodes"]],
                           forward_frames=v["forward_frames"], backward_frames=v["backward_frames"],
                           view=v["name"], level=v["level"])

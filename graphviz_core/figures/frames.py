@@ -537,6 +537,19 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
         out_edges.append(e)
     clusters = [dict(name=gid.split("#")[0], group=gid, box=rect(c[:4]), title=at(c[4:]))
                 for gid, c in drawing.clusters.items()]
+    # a box's title where dot left it room; where it did not (dot reserves a cluster's label
+    # room unreliably left to right) the box goes untitled: the hover names the function
+    placed_boxes = [nd["box"] for nd in nodes] + [
+        (lt["x"] - 8, lt["y"] - 8, lt["x"] + 8, lt["y"] + 8) for lt in lits]
+    for c in clusters:
+        w, h = text_size(c["name"], s.info)
+        tb = (c["title"][0] - w / 2, c["title"][1] - h / 2, c["title"][0] + w / 2,
+              c["title"][1] + h / 2)
+        if any(tb[0] < b[2] and b[0] < tb[2] and tb[1] < b[3] and b[1] < tb[3]
+               for b in placed_boxes):
+            c["title"] = None
+        else:
+            placed_boxes.append(tb)
     legend = [dict(e, y=round(H - e["y"], 2)) for e in legend]
     caption = (4.0, round(H - legend_h - 2, 2))
     return dict(fits=fits, over=over, over_w=over_w, sizes=s, captions=captions, rankdir=rankdir, width=W, height=round(H, 1), nodes=nodes, literals=lits,
@@ -793,6 +806,8 @@ def text_boxes(model: dict, frame: int, stretch: float = 1.0) -> list:
         w, h = text_size(lit["text"], fonts["info"])
         box("number", lit["id"], lit["x"], lit["y"] + h / 2, w, h)
     for c in model["clusters"]:
+        if c["title"] is None:
+            continue
         w, h = text_size(c["name"], fonts["info"])
         out.append(("title", c["group"], c["title"][0] * stretch - w / 2, c["title"][1] - h / 2,
                     c["title"][0] * stretch + w / 2, c["title"][1] + h / 2))
