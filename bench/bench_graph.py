@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import graphviz_core as gc  # noqa: E402
-import server_tuning  # noqa: E402
+from explorer_app import server as server_tuning  # noqa: E402
 
 
 def program(lines: int) -> str:

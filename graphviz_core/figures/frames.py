@@ -166,6 +166,8 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
                                            frozenset(flagged)),
                   presentation, views, levels, turn=len(values) <= _TURN_NODES)
     view = placed["view"]
+    for nd in placed["nodes"]:      # once, for the drawing chosen (not for every try)
+        nd["hover"] = node_hover(trace, prog, nd["id"])
     s = placed["sizes"]
     W, H = placed["width"], placed["height"]
 
@@ -303,7 +305,12 @@ class _Texts:
         self.fwd_node, self.bwd_event, self.n_bwd = fwd_node, bwd_event, n_bwd
 
     def __call__(self, n, lit, fired, level: str = "full") -> str:
-        return "<br>".join(_fold(line) for line in self._text(n, lit, fired, level).split("<br>"))
+        key = (n, lit, fired, level)
+        memo = self.__dict__.setdefault("_memo", {})    # every try of the fit asks again
+        if key not in memo:
+            memo[key] = "<br>".join(_fold(line)
+                                    for line in self._text(n, lit, fired, level).split("<br>"))
+        return memo[key]
 
     def _text(self, n, lit, fired, level: str = "full") -> str:
         a = self.trace.graph.nodes[n]
@@ -513,7 +520,7 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
         nodes.append(dict(
             id=n, label=_short(a["label"], s.cut) if s.labels else " ", kind=a["kind"], x=x, y=y,
             size=size, box=rect(drawing.boxes[n]), text_y=round(y - boxes[n].marker / 2 - 1, 2),
-            outline=outline, hover=node_hover(trace, prog, n), shape=_shape(a["value"]) or None,
+            outline=outline, hover=None, shape=_shape(a["value"]) or None,
             heat=cell))
     lits = [dict(id=n, x=at(drawing.nodes[n])[0], y=at(drawing.nodes[n])[1],
                  text=g.nodes[n]["label"]) for n in literals]
