@@ -1010,8 +1010,8 @@ class _Reader:
                 rule=None if fn.rule is None else tuple(reline(r) for r in fn.rule),
                 line=where.get(fn.line, fn.line),
                 rule_line=where.get(fn.rule_line, fn.rule_line),
-                effects=tuple(self.compile(prog, e, scope) for e in info.effects),
-                rule_effects=tuple(self.compile(prog, e, fn.rule_params)
+                effects=tuple(self.bind_effect(prog, e, scope) for e in info.effects),
+                rule_effects=tuple(self.bind_effect(prog, e, fn.rule_params)
                                    for e in info.rule_effects))
         prog.script = tuple(self.steps)
         if self.last_gradient is not None:
@@ -1024,7 +1024,7 @@ class _Reader:
                                if i.kind == "constant" and n in watched)
         return prog
 
-    def compile(self, prog, effect: sc.Effect, scope) -> sc.Effect:
+    def bind_effect(self, prog, effect: sc.Effect, scope) -> sc.Effect:
         """An effect of a function body with its expressions read by the short form."""
         def conv(item):
             if isinstance(item, _Exprs):
