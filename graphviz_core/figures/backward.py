@@ -76,7 +76,7 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
 
 def write_plotly(model: dict) -> dict:
     """A frame model (:func:`~.frames.frame_model`) as the dict plotly.js reads."""
-    v, fonts = model["view"], model["fonts"]
+    fonts = model["fonts"]
     nodes, edges = model["nodes"], model["edges"]
     quiet = dict(hoverinfo="skip", showlegend=False)
     none = [None]   # an empty list would leave the previous frame's data in place

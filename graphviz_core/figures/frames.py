@@ -172,15 +172,11 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
     W, H = placed["width"], placed["height"]
 
     # ------------------------------------------------------------------ the frames
-    info_cache: dict = {}
-
-    def text(n, lit, fired):
+    def text(n, lit, fired):      # (texts_of keeps what it wrote: each is asked once)
         if s.dense and g.nodes[n]["kind"] != "input":
             return texts_of.dense(n, lit, fired)
-        key = (n, lit, fired)
-        if key not in info_cache:     # an input keeps its value and ∂: that is the answer
-            info_cache[key] = texts_of(n, lit, fired, "values" if s.dense else s.level)
-        return info_cache[key]
+        # an input keeps its value and ∂: that is the answer
+        return texts_of(n, lit, fired, "values" if s.dense else s.level)
 
     frames = []
     for step in range(n_fwd + n_bwd):
