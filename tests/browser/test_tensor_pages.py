@@ -62,8 +62,13 @@ def test_classifier_curves_grow_and_the_boundary_moves_while_playing(app):
     assert len(set(counts)) >= 3, f"the curves did not grow step by step: {sorted(set(counts))}"
     boundaries = {s["boundary"] for s in seen if s["boundary"]}
     assert len(boundaries) >= 2, "the decision boundary did not move while playing"
-    # paused: nothing more arrives
-    n = max(seen[-1]["curves"].values())
+    # paused: nothing more arrives (the baseline taken once the chart has drawn what the
+    # last tick sent: on a busy machine plotly drew it after the page said idle)
+    page.wait_for_timeout(1500)
+    page.evaluate(_RECORD)
+    page.wait_for_timeout(300)
+    n = max(page.evaluate("cancelAnimationFrame(window.__timer), window.__seen")[-1]["curves"]
+            .values())
     page.wait_for_timeout(2000)
     page.evaluate(_RECORD)
     page.wait_for_timeout(300)
