@@ -37,11 +37,12 @@ COPY --chown=app:app assets/ assets/
 USER app
 EXPOSE 8501
 
-# TensorFlow is imported by the first page load, not at server start: /_stcore/health answers
-# within seconds, so a short start period is enough.
+# The launcher imports TensorFlow and runs the default preset once before the server listens
+# (~5-7 s), so the first student's page does not wait for the import; /_stcore/health
+# answers once it is done.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD curl --fail --silent http://127.0.0.1:8501/_stcore/health || exit 1
 
 # Settings for a public instance are in .streamlit/config.toml; the cookie secret comes from
 # the environment (STREAMLIT_SERVER_COOKIE_SECRET), never from the image.
-CMD ["python", "-m", "streamlit", "run", "app.py"]
+CMD ["python", "-m", "explorer_app.launch", "app.py"]

@@ -1,12 +1,14 @@
 # Two commands set everything up on a fresh machine with Python 3.11:
 #   make run    virtual environment, install, serve the app on http://localhost:8501
 #   make test   the same environment plus test tools and a Chromium, then pytest
+# For a class: make serve WORKERS=4 (4 Streamlit processes behind HAProxy on PORT).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+WORKERS ?= 2
 
-.PHONY: run test install install-test chromium bench clean
+.PHONY: run serve test install install-test chromium haproxy bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,14 +23,23 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# explorer_app.launch is `streamlit run app.py` with TensorFlow imported and warm first
 run: install
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m explorer_app.launch app.py --server.port $(PORT)
+
+# WORKERS Streamlit processes on PORT+100.. behind HAProxy on PORT, sticky by cookie
+# (deploy/serve.py; deploy/README.md has the capacity per worker)
+serve: install haproxy
+	$(PY) deploy/serve.py --workers $(WORKERS) --port $(PORT)
+
+haproxy:
+	@./scripts/install-haproxy.sh
 
 # Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
 chromium:
 	@./scripts/install-chromium.sh
 
-test: install-test chromium
+test: install-test chromium haproxy
 	$(PY) -m pytest
 
 bench: install-test

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import os
 import random
 import signal
@@ -74,18 +75,45 @@ def rss_mb(pid: int | None) -> float | None:
         return None
 
 
-class MemorySampler:
-    """Peak RSS while the load runs, sampled every ``every`` seconds."""
+def cpu_seconds(pids) -> float | None:
+    """User + system CPU the processes have used so far (Linux /proc), or None."""
+    total = 0.0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
 
-    def __init__(self, pid, every=0.25):
-        self.pid, self.every, self.peak = pid, every, None
+
+def rss_each(pids) -> list:
+    return [rss_mb(p) for p in pids]
+
+
+def _worst(values):
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
+class MemorySampler:
+    """Peak RSS of each process while the load runs, sampled every ``every`` seconds."""
+
+    def __init__(self, pids, every=0.25):
+        self.pids, self.every = list(pids), every
+        self.peaks = [None] * len(self.pids)
         self._task = None
+
+    @property
+    def peak(self):
+        return _worst(self.peaks)
 
     async def _run(self):
         while True:
-            v = rss_mb(self.pid)
-            if v is not None:
-                self.peak = v if self.peak is None else max(self.peak, v)
+            for i, v in enumerate(rss_each(self.pids)):
+                if v is not None:
+                    self.peaks[i] = v if self.peaks[i] is None else max(self.peaks[i], v)
             await asyncio.sleep(self.every)
 
     def __enter__(self):
@@ -107,10 +135,27 @@ class SessionResult:
     bytes_in: int = 0
     messages: int = 0                        # ForwardMsgs received, page loads included
     hostile: bool = False                    # a session running hostile_program()
+    worker: str | None = None                # the proxy's cookie: which worker served it
 
 
 def expected(x: float) -> float:
     return 8 * x ** 7
+
+
+# The tensor preset of the load test: a scalar input broadcast against a (2, 3) constant,
+# so every rerun draws shapes, a heatmap-free tensor value and a "sum over axes" edge note.
+TENSOR_PROGRAM = """\
+foo(x) = x ** 2
+W = constant([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]])
+x = 1.5
+y = reduce_sum(foo(x) * W)
+"""
+
+# program -> (share-link program or None for the page's default, d y / d x shown on the page)
+PROGRAMS = {
+    "foo3": (None, expected),                               # y = x**8: 8 x**7
+    "tensor": (TENSOR_PROGRAM, lambda x: 2 * x * 2.75),     # 2 x * sum(W)
+}
 
 
 def hostile_program() -> str:
@@ -124,11 +169,16 @@ def hostile_program() -> str:
     return "\n".join(lines)
 
 
-def hostile_query() -> str:
+def link_query(program: str) -> str:
+    """The share link's query string that opens ``program`` in the Explorer."""
     import urllib.parse
     sys.path.insert(0, str(ROOT))
     from graphviz_core import links
-    return urllib.parse.urlencode(links.encode({"program": hostile_program()}))
+    return urllib.parse.urlencode(links.encode({"program": program}))
+
+
+def hostile_query() -> str:
+    return link_query(hostile_program())
 
 
 def widget_state(el, what) -> WidgetState | None:
@@ -178,20 +228,43 @@ def widget_state(el, what) -> WidgetState | None:
 class Session:
     """One browser tab, speaking Streamlit's protobuf protocol."""
 
-    def __init__(self, url: str, result: SessionResult):
+    def __init__(self, url: str, result: SessionResult, session_id: str | None = None):
         self.url, self.r = url, result
+        self.session_id = session_id    # set: reconnect to this session, as a browser does
         self.ws = None
         self.widget_id = None
         self.fragment_id = ""       # the fragment the input is drawn in, if any
         self.cached: set[str] = set()   # hashes of the big messages this "browser" keeps
         self.query_string = ""
         self.metric = None
+        self.metrics: dict[str, str] = {}
+        self.cookies = ""
         self.widgets: dict[str, WidgetState] = {}     # what the browser would send back
         self._known: dict[str, WidgetState] = {}      # the states before this run
 
+    def _page(self) -> str:
+        """GET the page as a browser does first; the cookies it sets (a proxy's included)."""
+        http = self.url.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+        http = http.rsplit("/_stcore/stream", 1)[0] + "/"
+        req = urllib.request.Request(http, headers={"Cookie": self.cookies} if self.cookies
+                                     else {})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            resp.read()
+            jar = [c.split(";", 1)[0] for c in resp.headers.get_all("Set-Cookie") or []]
+        return "; ".join(c for c in [self.cookies, *jar] if c)
+
     async def __aenter__(self):
-        self.ws = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
-                                           open_timeout=60, ping_interval=None)
+        self.cookies = await asyncio.to_thread(self._page)
+        for c in self.cookies.split("; "):
+            if c.startswith("ge_worker="):
+                self.r.worker = c.split("=", 1)[1]
+        # Streamlit's subprotocol list: "streamlit", an XSRF token, the session to resume
+        # (no Origin header is sent, so the token is not checked: a placeholder keeps its place)
+        protocols = ["streamlit"] + (["no-xsrf", self.session_id] if self.session_id else [])
+        self.ws = await websockets.connect(
+            self.url, subprotocols=protocols, max_size=None, open_timeout=60,
+            ping_interval=None,
+            additional_headers={"Cookie": self.cookies} if self.cookies else None)
         return self
 
     async def __aexit__(self, *exc):
@@ -211,7 +284,7 @@ class Session:
             msg.rerun_script.widget_states.widgets.extend(self.widgets.values())
             if fragment:        # a widget inside an st.fragment reruns that fragment only
                 msg.rerun_script.fragment_id = self.fragment_id
-        self.metric = None
+        self.metric, self.metrics = None, {}
         # a fragment run redraws only its own widgets; the browser keeps the others
         self._known, self.widgets = self.widgets, (dict(self.widgets) if fragment else {})
         start = time.perf_counter()
@@ -232,6 +305,8 @@ class Session:
             if m.metadata.cacheable:
                 self.cached.add(m.hash)
             kind = m.WhichOneof("type")
+            if kind == "new_session":
+                self.session_id = m.new_session.initialize.session_id
             if kind == "script_finished":
                 return m.script_finished
             if kind == "page_info_changed":
@@ -250,13 +325,15 @@ class Session:
                 if what == "number_input" and el.number_input.id.endswith("-" + WIDGET_KEY):
                     self.widget_id = el.number_input.id
                     self.fragment_id = m.delta.fragment_id
-                elif what == "metric" and self.metric is None:
-                    self.metric = el.metric.body
+                elif what == "metric":
+                    self.metrics[el.metric.label] = el.metric.body
+                    if self.metric is None or el.metric.label.endswith("∂x"):
+                        self.metric = el.metric.body
                 elif what == "exception" and not el.exception.is_warning:
                     self.r.exceptions.append(f"{el.exception.type}: {el.exception.message}")
 
-    def check(self, x: float) -> None:
-        want = expected(x)
+    def check(self, x: float, want_of=expected) -> None:
+        want = want_of(x)
         try:
             got = float(self.metric)
         except (TypeError, ValueError):
@@ -267,13 +344,16 @@ class Session:
 
 
 async def run_session(url, index, n_sessions, reruns, think, rng, shared=False,
-                      hostile=False) -> SessionResult:
+                      hostile=False, program="foo3") -> SessionResult:
     r = SessionResult()
     r.hostile = hostile
+    source, want_of = PROGRAMS[program]
     try:
         async with Session(url, r) as s:
             if hostile:         # opens a share link to the worst program
                 s.query_string = hostile_query()
+            elif source is not None:        # opens a share link to the program
+                s.query_string = link_query(source)
             r.load = await s.rerun()
             if s.widget_id is None:
                 r.errors.append(f"no number input with key {WIDGET_KEY!r} on the page")
@@ -287,7 +367,7 @@ async def run_session(url, index, n_sessions, reruns, think, rng, shared=False,
                     x = round(0.5 + (index * reruns + k + 1) / (n_sessions * reruns + 1), 6)
                 r.reruns.append(await s.rerun(x))
                 if not hostile:
-                    s.check(x)
+                    s.check(x, want_of)
     except asyncio.TimeoutError:
         r.errors.append(f"a rerun took longer than {RERUN_TIMEOUT:.0f} s")
     except (OSError, websockets.WebSocketException) as e:
@@ -305,42 +385,54 @@ def pct(values, q):
     return values[i]
 
 
-async def load_run(url, pid, sessions, reruns, think, ramp, shared=False, seed=0,
-                   hostile=0) -> dict:
-    """N sessions at once (started over ``ramp`` seconds); latency, errors and memory.
-    ``hostile`` more sessions run :func:`hostile_program` meanwhile; the figures are the
-    others' (their own latency is reported as ``hostile_p95``)."""
+async def load_run(url, pids, sessions, reruns, think, ramp, shared=False, seed=0,
+                   hostile=0, program="foo3") -> dict:
+    """N sessions at once (started over ``ramp`` seconds); latency, errors, memory and the
+    server's CPU per run. ``pids``: the server's processes (one, or every worker behind a
+    proxy). ``hostile`` more sessions run :func:`hostile_program` meanwhile; the figures are
+    the others' (their own latency is reported as ``hostile_p95``)."""
+    pids = [pids] if isinstance(pids, int) else list(pids or [])
     rng = random.Random(seed)
-    before = rss_mb(pid)
+    before = rss_each(pids)
+    cpu_before = cpu_seconds(pids)
 
     async def one(i):
         await asyncio.sleep(ramp * i / max(1, sessions))
         return await run_session(url, i, sessions, reruns, think, random.Random(rng.random()),
-                                 shared)
+                                 shared, program=program)
 
     async def worst(i):
         return await run_session(url, i, sessions, reruns * 3, 0.2, random.Random(i),
                                  hostile=True)
 
     start = time.perf_counter()
-    with MemorySampler(pid) as mem:
+    with MemorySampler(pids) as mem:
         both = await asyncio.gather(*(one(i) for i in range(sessions)),
                                     *(worst(i) for i in range(hostile)))
     results, bad = both[:sessions], both[sessions:]
     wall = time.perf_counter() - start
+    cpu_after = cpu_seconds(pids)
     lat = [t for r in results for t in r.reruns]
     loads = [r.load for r in results if r.load is not None]
     errors = [e for r in results for e in r.errors]
     exceptions = [e for r in results for e in r.exceptions]
     hostile_lat = [t for r in bad for t in r.reruns]
+    runs = len(lat) + len(loads) + sum(len(r.reruns) + (r.load is not None) for r in bad)
+    per_worker = collections.Counter(r.worker for r in results if r.worker)
     return dict(sessions=sessions, reruns=len(lat), wall=wall, hostile=hostile,
+                program=program,
                 hostile_p95=pct(hostile_lat, 95),
                 hostile_errors=[e for r in bad for e in r.errors + r.exceptions],
                 p50=pct(lat, 50), p95=pct(lat, 95), max=max(lat, default=float("nan")),
                 mean=statistics.fmean(lat) if lat else float("nan"),
                 load_p50=pct(loads, 50), load_p95=pct(loads, 95),
                 errors=errors, exceptions=exceptions,
-                rss_before=before, rss_peak=mem.peak, rss_end=rss_mb(pid),
+                # server CPU over the whole load run, per script run (page loads included)
+                cpu_ms_per_run=(None if cpu_before is None or cpu_after is None
+                                else (cpu_after - cpu_before) * 1000 / max(1, runs)),
+                rss_before=_worst(before), rss_peak=mem.peak, rss_end=_worst(rss_each(pids)),
+                rss_before_each=before, rss_peak_each=list(mem.peaks),
+                sessions_per_worker=dict(sorted(per_worker.items())),
                 mb_in=sum(r.bytes_in for r in results) / 2**20,
                 messages=sum(r.messages for r in results))
 
@@ -415,25 +507,67 @@ async def warm_up(url) -> tuple[float, float]:
     return load, again
 
 
+def _programs(app, args):
+    return args.programs if app == "explorer" else ["foo3"]   # the floor has one page
+
+
 def suite(args) -> list[dict]:
+    """One server per app and session count, driven directly (no proxy)."""
     rows = []
     logdir = Path(tempfile.mkdtemp(prefix="load_test-"))
     for app in args.apps:
-        for n in args.sessions:
-            with Server(APPS[app], args.ttl, logdir) as srv:
-                pid = srv.proc.pid
-                idle = rss_mb(pid)
-                first_load, first_rerun = asyncio.run(warm_up(srv.url))
-                time.sleep(args.ttl + 3)        # the warm-up session is gone
-                row = asyncio.run(load_run(srv.url, pid, n, args.reruns, args.think,
-                                           args.ramp, args.values == "shared",
-                                           hostile=args.hostile if app == "explorer" else 0))
-                time.sleep(args.ttl + 3)        # every session disconnected and dropped
-                row.update(app=app, rss_idle=idle, rss_after=rss_mb(pid),
-                           ready=srv.ready_after, first_load=first_load,
-                           first_rerun=first_rerun)
-                rows.append(row)
-                print(_line(row), flush=True)
+        for program in _programs(app, args):
+            for n in args.sessions:
+                with Server(APPS[app], args.ttl, logdir) as srv:
+                    pid = srv.proc.pid
+                    idle = rss_mb(pid)
+                    first_load, first_rerun = asyncio.run(warm_up(srv.url))
+                    time.sleep(args.ttl + 3)        # the warm-up session is gone
+                    row = asyncio.run(load_run(
+                        srv.url, pid, n, args.reruns, args.think, args.ramp,
+                        args.values == "shared", program=program,
+                        hostile=args.hostile if app == "explorer" else 0))
+                    time.sleep(args.ttl + 3)        # every session disconnected and dropped
+                    row.update(app=app, workers=0, rss_idle=idle, rss_after=rss_mb(pid),
+                               ready=srv.ready_after, first_load=first_load,
+                               first_rerun=first_rerun)
+                    rows.append(row)
+                    print(_line(row), flush=True)
+    return rows
+
+
+def proxied_suite(args) -> list[dict]:
+    """``deploy/serve.py``'s cluster (N workers behind HAProxy) per app and worker count,
+    every session going through the proxy; memory and CPU summed over the workers."""
+    sys.path.insert(0, str(ROOT))
+    from deploy.serve import Cluster
+    rows = []
+    for app in args.apps:
+        for workers in args.workers:
+            port = free_port()
+            base = free_port()
+            with Cluster(workers, port, base=base, app=str(APPS[app]), bind="127.0.0.1",
+                         ttl=args.ttl) as cluster:
+                pids = [w.pid for w in cluster.workers]
+                url = f"ws://127.0.0.1:{port}/_stcore/stream"
+                idle = rss_each(pids)
+                firsts = [asyncio.run(warm_up(f"ws://127.0.0.1:{p}/_stcore/stream"))
+                          for p in cluster.ports]       # every worker has drawn a page once
+                time.sleep(args.ttl + 3)
+                for program in _programs(app, args):
+                    for n in args.sessions:
+                        row = asyncio.run(load_run(
+                            url, pids, n, args.reruns, args.think, args.ramp,
+                            args.values == "shared", program=program,
+                            hostile=args.hostile if app == "explorer" else 0))
+                        time.sleep(args.ttl + 3)
+                        after = rss_each(pids)
+                        row.update(app=app, workers=workers, rss_idle=_worst(idle),
+                                   rss_after=_worst(after), rss_after_each=after,
+                                   ready=cluster.ready_after, first_load=firsts[0][0],
+                                   first_rerun=firsts[0][1])
+                        rows.append(row)
+                        print(_line(row), flush=True)
     return rows
 
 
@@ -447,10 +581,22 @@ def _mb(v):
     return "n/a" if v is None else f"{v:.0f}"
 
 
+def _cpu(r):
+    v = r.get("cpu_ms_per_run")
+    return "n/a" if v is None else f"{v:.1f}"
+
+
+def _where(r):
+    w = r.get("workers", 0)
+    return f"{w} behind HAProxy" if w else "direct"
+
+
 def _line(r):
-    return (f"{r['app']:9s} N={r['sessions']:3d} reruns={r['reruns']:4d} "
+    return (f"{r['app']:9s} {r.get('program', 'foo3'):6s} {_where(r):17s} "
+            f"N={r['sessions']:3d} reruns={r['reruns']:4d} "
             f"p50={_ms(r['p50'])}ms p95={_ms(r['p95'])}ms max={_ms(r['max'])}ms "
             f"errors={len(r['errors'])} exceptions={len(r['exceptions'])} "
+            f"cpu/run={_cpu(r)}ms sessions/worker={r.get('sessions_per_worker') or '-'} "
             f"rss before/peak/after={_mb(r['rss_before'])}/{_mb(r['rss_peak'])}/"
             f"{_mb(r.get('rss_after', r['rss_end']))} MB"
             + (f" | +{r['hostile']} hostile: their p95={_ms(r['hostile_p95'])}ms "
@@ -467,15 +613,17 @@ def _msgs_per_rerun(r):
 
 
 def table(rows) -> str:
-    head = ("| app | sessions | reruns | p50 ms | p95 ms | max ms | page load p95 ms | errors "
-            "| app exceptions | RSS idle MB | RSS before MB | RSS peak MB | RSS after MB "
+    head = ("| app | program | served | sessions | reruns | p50 ms | p95 ms | max ms "
+            "| page load p95 ms | errors | app exceptions | server CPU ms/run "
+            "| RSS idle MB | RSS before MB | RSS peak MB | RSS after MB "
             "| reruns/s | kB/rerun | messages/rerun |")
     out = [head, "|" + "|".join("---" for _ in range(head.count("|") - 1)) + "|"]
     for r in rows:
         out.append(
-            f"| {r['app']} | {r['sessions']} | {r['reruns']} | {_ms(r['p50'])} | "
+            f"| {r['app']} | {r.get('program', 'foo3')} | {_where(r)} | {r['sessions']} | "
+            f"{r['reruns']} | {_ms(r['p50'])} | "
             f"{_ms(r['p95'])} | {_ms(r['max'])} | {_ms(r['load_p95'])} | {len(r['errors'])} | "
-            f"{len(r['exceptions'])} | {_mb(r.get('rss_idle'))} | {_mb(r['rss_before'])} | "
+            f"{len(r['exceptions'])} | {_cpu(r)} | {_mb(r.get('rss_idle'))} | {_mb(r['rss_before'])} | "
             f"{_mb(r['rss_peak'])} | {_mb(r.get('rss_after', r['rss_end']))} | "
             f"{r['reruns'] / r['wall']:.1f} | {_kb_per_rerun(r)} | {_msgs_per_rerun(r)} |")
     return "\n".join(out)
@@ -486,9 +634,9 @@ def cold_table(rows) -> str:
            "|---|---|---|---|"]
     seen = set()
     for r in rows:
-        if r["app"] in seen:
+        if (r["app"], r.get("workers")) in seen:
             continue
-        seen.add(r["app"])
+        seen.add((r["app"], r.get("workers")))
         out.append(f"| {r['app']} | {r['ready']:.1f} | {r['first_load']:.1f} | "
                    f"{_ms(r['first_rerun'])} |")
     return "\n".join(out)
@@ -512,6 +660,12 @@ def main(argv=None):
                     help="serve this script instead of the Explorer (a variant to compare)")
     ap.add_argument("--hostile", type=int, default=0,
                     help="also run this many sessions sending hostile_program() (Explorer)")
+    ap.add_argument("--workers", type=int, nargs="+",
+                    help="serve each app as deploy/serve.py does (this many workers behind "
+                         "HAProxy) and drive it through the proxy; RSS and CPU per worker")
+    ap.add_argument("--programs", nargs="+", default=["foo3"], choices=list(PROGRAMS),
+                    help="Explorer programs: foo3 (the default page) and/or tensor (a share "
+                         "link to TENSOR_PROGRAM)")
     ap.add_argument("--ttl", type=int, default=10,
                     help="server.disconnectedSessionTTL for the started servers, so that "
                          "'after' is read once closed sessions are dropped")
@@ -524,11 +678,14 @@ def main(argv=None):
     if args.url:
         rows = []
         for n in args.sessions:
-            row = asyncio.run(load_run(args.url, args.pid, n, args.reruns, args.think,
-                                       args.ramp, args.values == "shared"))
+            row = asyncio.run(load_run(args.url, [args.pid] if args.pid else [], n,
+                                       args.reruns, args.think, args.ramp,
+                                       args.values == "shared", program=args.programs[0]))
             row.update(app=args.url)
             rows.append(row)
             print(_line(row), flush=True)
+    elif args.workers:
+        rows = proxied_suite(args)
     else:
         rows = suite(args)
     print()

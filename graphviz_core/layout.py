@@ -272,10 +272,13 @@ class LayoutCache:
     laid out again. The caller owns it (the Explorer keeps one per server, in its
     :class:`~graphviz_core.compiled.TraceCache`); it holds positions, never values."""
 
-    def __init__(self, max_entries: int = 128):
+    def __init__(self, max_entries: int = 128, choices: int = 512):
         self.max_entries = max_entries
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()       # sessions run in threads of one server
+        # the frame model's fit choices (view, level, scale, direction) by structure and
+        # text widths: small tuples, so many more of them
+        self.choices = LayoutCache(choices, choices=0) if choices else None
 
     def get(self, key):
         with self._lock:

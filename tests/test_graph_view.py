@@ -188,3 +188,25 @@ def test_text_boxes_cover_every_kind_of_text():
     m = frame_model(t, prog, presentation=True)
     kinds = {b[0] for b in text_boxes(m, len(m["frames"]) - 1)}
     assert {"node", "label", "value", "packet", "legend", "caption"} <= kinds
+
+
+def test_a_remembered_fit_gives_the_model_a_fresh_fit_gives():
+    """Reruns place once: the fit's choice is kept by structure and text widths. Whether it
+    was remembered or not, the model is the same, value by value."""
+    from graphviz_core.layout import LayoutCache
+    cache = LayoutCache()
+    prog = gc.parse(gc.preset("foo3").source)
+    for x in (2.0, 3.0, 2.5, 3.0, 1.25, 2.0, -0.75):
+        t = gc.trace(prog, inputs={"x": x})
+        assert frame_model(t, prog, layouts=cache) == frame_model(t, prog)
+    assert 0 < len(cache.choices) < 7       # some inputs shared their widths
+
+
+def test_a_remembered_fit_is_not_used_for_wider_texts():
+    from graphviz_core.layout import LayoutCache
+    cache = LayoutCache()
+    prog = gc.parse(gc.preset("foo3").source)
+    frame_model(gc.trace(prog, inputs={"x": 2.0}), prog, layouts=cache)
+    wide = gc.trace(prog, inputs={"x": 123.456})         # x**8 ~ 5e16: longer numbers
+    assert frame_model(wide, prog, layouts=cache) == frame_model(wide, prog)
+    assert len(cache.choices) == 2

@@ -127,3 +127,14 @@ def test_paced_keeps_every_chunk_and_spaces_them_out():
     assert seen[0][1] < 0.05                        # the first at once
     gaps = [b - a for (_, a), (_, b) in zip(seen, seen[1:])]
     assert min(gaps) >= 0.05, gaps                  # then one per 0.05 s at most
+
+
+def test_the_launcher_warms_the_explorer_and_leaves_other_scripts_alone():
+    """``python -m explorer_app.launch`` (make run, make serve, the Dockerfile): the
+    Explorer's imports and one run of the default preset happen before the server listens,
+    so the first student does not wait for TensorFlow; another script is served as is."""
+    import sys
+    from explorer_app import launch
+    assert launch.warm(str(launch.ROOT / "bench" / "hello_app.py")) == 0.0
+    assert launch.warm(str(launch.ROOT / "app.py")) > 0
+    assert "tensorflow" in sys.modules and "graphviz_core" in sys.modules
