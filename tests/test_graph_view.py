@@ -196,10 +196,17 @@ def test_a_remembered_fit_gives_the_model_a_fresh_fit_gives():
     from graphviz_core.layout import LayoutCache
     cache = LayoutCache()
     prog = gc.parse(gc.preset("foo3").source)
-    for x in (2.0, 3.0, 2.5, 3.0, 1.25, 2.0, -0.75):
+    for x in (2.0, 3.0, 2.5, 3.0, 1.25, 2.0, -0.75, 1.7, 1.3):
         t = gc.trace(prog, inputs={"x": x})
         assert frame_model(t, prog, layouts=cache) == frame_model(t, prog)
-    assert 0 < len(cache.choices) < 7       # some inputs shared their widths
+    assert 0 < len(cache.choices) < 9       # some inputs shared their sizes
+    tensor = gc.parse("foo(x) = x ** 2\nW = constant([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]])\n"
+                      "x = 1.5\ny = reduce_sum(foo(x) * W)\n")
+    for x in (1.5, 2.5, 1.5, -3.0):
+        for presentation in (False, True):
+            t = gc.trace(tensor, inputs={"x": x})
+            assert frame_model(t, tensor, presentation, layouts=cache) == \
+                frame_model(t, tensor, presentation)
 
 
 def test_a_remembered_fit_is_not_used_for_wider_texts():

@@ -256,36 +256,32 @@ _MOST_NODES = 150
 _TURN_NODES = 60       # top to bottom is tried up to this size (each try is a dot run)
 
 
-def _widths(text: str) -> str:
-    """``text`` with every character replaced by one of its width class: to
-    :func:`text_size` (and :func:`_wrap`) the two are the same size.
-
-    >>> _widths("y = -0.5<br>Wq")
-    'a a aa.a<br>ma'
-    """
-    return "<br>".join(
-        "".join(" " if ch == " " else "." if ch in _NARROW else "m" if ch in _WIDE else
-                "A" if ch.isupper() else "a" for ch in line)
-        for line in str(text).split("<br>"))
-
-
 def _fit_key(trace, g, values, literals, edges, packets, texts_of, captions, presentation,
              views, levels, engine, flagged) -> tuple:
-    """Everything :func:`_fit` measures, as widths: two traces with the same key get the
-    same drawing from it (their numbers may differ)."""
+    """Everything :func:`_fit` measures, as sizes: two traces with the same key get the
+    same drawing from it (their numbers may differ). A node's box is the widest and tallest
+    of its texts, so each level's largest :func:`_units` stand for them; the caption band is
+    as tall as the caption with the most lines once wrapped to the view."""
     digits = graph_digits(trace)
     nodes = tuple((n, a["kind"], a["label"], a["group"], a.get("mode"), a["target"],
                    _shape(a["value"]) if n in values else None) for n, a in g.nodes(data=True))
+
+    def most(texts):
+        units = [_units(t) for t in texts]
+        return (max(u[0] for u in units), max(u[1] for u in units)) if units else None
+
     texts = tuple(
-        (n, texts_of.dense(n, True, texts_of.n_bwd - 1),
-         tuple(_widths(_room(texts_of(n, True, f, level))) for f in sorted(texts_of.moments(n))
+        (n, _units(texts_of.dense(n, True, texts_of.n_bwd - 1)),
+         tuple(most([_room(texts_of(n, True, f, level)) for f in texts_of.moments(n)])
                for level in ("full", "values")))
         for n in values)
-    sent = tuple(sorted((p, c, _widths(_room(_num(v, digits)))) for (_, c, p, v) in packets))
+    sent = tuple(sorted((p, c, _units(_room(_num(v, digits)))) for (_, c, p, v) in packets))
+    title = _Sizes(presentation).title
+    bands = tuple(max([_units(_wrap(c, title, VIEWS[v][0] - 8))[1] for c in captions] or [1])
+                  for v in views)
     legend = tuple(text for *_, text in _legend_entries(trace, g, bool(flagged)))
-    return ("fit", nodes, tuple(edges), texts, sent, tuple(_widths(c) for c in captions),
-            legend, bool(presentation), tuple(views), tuple(levels), engine, flagged,
-            len(values) <= _TURN_NODES)
+    return ("fit", nodes, tuple(edges), texts, sent, bands, legend, bool(presentation),
+            tuple(views), tuple(levels), engine, flagged, len(values) <= _TURN_NODES)
 
 
 def _fit(place, presentation, views, levels=("full", "values"), turn=True) -> dict:
