@@ -446,7 +446,8 @@ def free_port() -> int:
 
 
 class Server:
-    """``streamlit run`` of one script on a free loopback port, with the repo's config."""
+    """``python -m explorer_app.launch`` (``streamlit run`` with TensorFlow warmed first,
+    as ``make run``) of one script on a free loopback port, with the repo's config."""
 
     def __init__(self, script: Path, ttl: int, logdir: Path):
         self.script, self.ttl = script, ttl
@@ -461,7 +462,8 @@ class Server:
 
     def __enter__(self):
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-        cmd = [sys.executable, "-m", "streamlit", "run", str(self.script),
+        # as make run starts it: the launcher warms TensorFlow before the server listens
+        cmd = [sys.executable, "-m", "explorer_app.launch", str(self.script),
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--server.headless", "true",
                "--server.disconnectedSessionTTL", str(self.ttl)]

@@ -40,11 +40,21 @@ ROOT = Path(__file__).resolve().parents[1]
 COOKIE = "ge_worker"
 
 
-def haproxy_config(port: int, workers: list[int], bind: str = "0.0.0.0") -> str:
-    """HAProxy's configuration for ``workers`` (their loopback ports) behind ``bind:port``."""
-    servers = "\n".join(
-        f"    server w{i} 127.0.0.1:{p} check inter 2s fall 3 rise 1 cookie w{i}"
-        for i, p in enumerate(workers, 1))
+def haproxy_config(port: int, workers: list, bind: str = "0.0.0.0") -> str:
+    """HAProxy's configuration for ``workers`` behind ``bind:port``: loopback ports, or
+    ``"host:port"`` addresses (``deploy/haproxy.cfg``, for the compose file, names its
+    containers; they are resolved when they come up, so the proxy may start first)."""
+    addresses = [w if isinstance(w, str) else f"127.0.0.1:{w}" for w in workers]
+    late = "" if all(a.startswith("127.0.0.1:") for a in addresses) else \
+        "    default-server init-addr last,libc,none resolvers docker\n"
+    servers = late + "\n".join(
+        f"    server w{i} {a} check inter 2s fall 3 rise 1 cookie w{i}"
+        for i, a in enumerate(addresses, 1))
+    resolvers = "" if not late else """
+resolvers docker
+    nameserver dns 127.0.0.11:53
+    hold valid 10s
+"""
     return f"""\
 # written by deploy/serve.py: one Streamlit worker per line below, sticky by cookie
 global
@@ -76,7 +86,7 @@ backend workers
     option httpchk GET /_stcore/health
     http-check expect string ok
 {servers}
-"""
+{resolvers}"""
 
 
 def _healthy(port: int, timeout: float = 2.0) -> bool:

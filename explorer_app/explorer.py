@@ -25,6 +25,7 @@ from . import session
 
 PRESETS = {p.key: p for p in gc.PRESETS}
 DEFAULT = "foo3"
+EDITOR_CHARS = 5 * gc.LIMITS["chars"]       # what the editor takes; the parser says the rest
 
 
 def presenting() -> bool:
@@ -158,7 +159,9 @@ def controls():
     ss = st.session_state
     example_picker()
     python_form.form_switch()
-    st.text_area("Program", key="program", height=250,
+    # the browser stops a paste at EDITOR_CHARS (a 20 MB one-line paste never leaves it);
+    # past the parser's own limit, up to here, the text comes back with "too long"
+    st.text_area("Program", key="program", height=250, max_chars=EDITOR_CHARS,
                  on_change=session.on_edit, args=(ss, PRESETS),
                  help="One statement a line. `f(x) = ...` defines a function, "
                       "`grad f(x, dy) = ...` its custom gradient, `x = 2.0` an input "

@@ -131,3 +131,24 @@ def test_a_worker_that_fails_its_health_check_gets_no_new_browsers(tmp_path):
         assert {_page_cookie(port) for _ in range(6)} == {"w1"}
         # a browser that was on the dead worker is sent to the live one
         assert _page_cookie(port, f"{COOKIE}=w2") == "w1"
+
+
+def test_the_compose_files_proxy_config_is_the_one_serve_writes():
+    """deploy/compose.yaml (one VM, containers) and make serve share the proxy's config:
+    deploy/haproxy.cfg is haproxy_config's for the compose file's workers, one each."""
+    import re
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    workers = re.findall(r"^  (worker\d+): \*worker$", compose, re.M)
+    assert workers == [f"worker{i}" for i in range(1, len(workers) + 1)] and workers
+    for w in workers:
+        assert f"{w}: {{condition: service_healthy}}" in compose
+    cfg = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    assert cfg == haproxy_config(8501, [f"{w}:8501" for w in workers])
+    assert '"8501:8501"' in compose and "STREAMLIT_SERVER_COOKIE_SECRET" in compose
+
+
+@needs_haproxy
+def test_haproxy_accepts_the_compose_config():
+    done = subprocess.run([HAPROXY, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr + done.stdout
