@@ -88,15 +88,24 @@ def on_compare_change() -> None:
         st.session_state["details"] = "Automatic vs custom"
 
 
+def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
+            _alive=None, form="auto"):
+    """Pure and deterministic, so one result serves every session that asks the same
+    (``_alive`` is not part of the cache key: it only stops a run whose page has closed)."""
+    args = (source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
+            form)
+    # the key is the arguments' repr (exact for floats, strings and tuples): Streamlit's own
+    # hashing of the same tuple walked it item by item, ~1.5 ms a rerun (bench/README.md)
+    return _explore(repr(args), args, _alive)
+
 
 # One Exploration shared by every session that asks the same, never copied (the page only
 # reads it). At most 16 entries: an entry holds whole figures (up to three with side by
 # side), and a 300-node figure is several MB.
 @server_tuning.figure_cache(16)
-def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
-            _alive=None, form="auto"):
-    """Pure and deterministic, so one result serves every session that asks the same
-    (``_alive`` is not part of the cache key: it only stops a run whose page has closed)."""
+def _explore(key: str, _args: tuple, _alive=None):
+    (source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
+     form) = _args
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
                       None if watch is None else list(watch), dtype, expand, presentation,
                       compare, speed, cache=trace_cache(), alive=_alive, form=form)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import functools
 import re
 import threading
 from dataclasses import dataclass, field
@@ -198,6 +199,22 @@ def parse(source: str, form: str = "auto") -> Program:
     """
     if form not in ("auto", "short", "python"):
         raise ValueError(f"form must be 'auto', 'short' or 'python', not {form!r}")
+    if not isinstance(source, str):
+        return _parse(source, form)
+    return _parsed(source, form)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str, form: str) -> Program:
+    """:func:`parse`, remembered: one rerun of the Explorer parsed the same text four times
+    (the input's callback, its check, the editor, the trace; bench/README.md). A pure
+    function of the text: a Program is never changed once parsed (its parts are frozen
+    dataclasses, and nothing outside the parser assigns to it), so one object serves every
+    caller that gives the same text. Errors are not remembered (they are raised again)."""
+    return _parse(source, form)
+
+
+def _parse(source, form: str) -> Program:
     from . import pyform
     if form == "python" or (form == "auto" and pyform.detect_form(source) == "python"):
         return pyform.parse_python(source)

@@ -4,6 +4,7 @@ Everything here reads a finished trace; nothing runs TensorFlow.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import networkx as nx
@@ -47,6 +48,14 @@ def fmt(v, digits: int = 7) -> str:
         return "NaN"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
+    return _finite(v, digits)
+
+
+@functools.lru_cache(maxsize=8192)
+def _finite(v: float, digits: int) -> str:
+    """:func:`fmt` of a finite float, remembered: a frame model writes the same numbers in
+    many texts (a tensor's every element in every frame it shows; 169 calls an explore for
+    a (2, 3) program), and the words for a number never change."""
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.{digits + 1}g}"

@@ -5,6 +5,7 @@ Drawn by :mod:`graphviz_core.figures.backward`; nothing here builds a figure.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -13,6 +14,18 @@ import numpy as np
 from ..report import fmt, real_inputs, rule_mismatch
 
 __all__ = ["substitute", "node_hover"]
+
+
+@functools.lru_cache(maxsize=4096)
+def _small_tensor(data: bytes, shape: tuple, dtype: str) -> str:
+    """A tensor of up to 6 elements as the graph writes it (see :func:`_num`), remembered by
+    its bytes: the frame model writes each value in many texts, every frame it shows."""
+    v = np.frombuffer(data, dtype=dtype).reshape(shape)
+    if v.ndim == 2 and v.shape[1] == 1:         # a column: one line, transposed
+        return fmt(v.reshape(-1), 3) + "ᵀ"
+    if v.ndim == 2:
+        return "<br>".join(fmt(row, 3) for row in v)
+    return fmt(v, 3)
 
 
 def _num(v, digits: int = 5) -> str:
@@ -33,11 +46,7 @@ def _num(v, digits: int = 5) -> str:
         # its shape (the graph draws it as a heatmap; hover, tables and the CSV hold it)
         if v.size > 6 or v.ndim > 2:
             return "×".join(map(str, v.shape))
-        if v.ndim == 2 and v.shape[1] == 1:         # a column: one line, transposed
-            return fmt(v.reshape(-1), 3) + "ᵀ"
-        if v.ndim == 2:
-            return "<br>".join(fmt(row, 3) for row in v)
-        return fmt(v, 3)
+        return _small_tensor(v.tobytes(), v.shape, v.dtype.str)
     if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) >= 1e7:
         return f"{v:.{digits + 1}g}"
     return fmt(v, digits)

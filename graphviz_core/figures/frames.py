@@ -66,6 +66,7 @@ _NARROW = set("ijlI.,:;|!'()[] ")
 _WIDE = set("mwMW@%⚠∂…→←↑↓×·Σ")
 
 
+@functools.lru_cache(maxsize=16384)
 def text_size(text: str, px: float, bold: bool = False) -> tuple:
     """(width, height) in px that ``text`` (lines split at ``<br>``) takes at ``px``: Arial's
     advance widths in classes (narrow, digits and lower case, upper case, wide), rounded
