@@ -557,7 +557,8 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
                 recorder.listening = False
             try:
                 script.run_steps(prog.script, assign, _Tensors(env), sources, variables,
-                                 script_run, ctx.budget)
+                                 script_run, ctx.budget,
+                                 lambda e: top.plain(e, {n: v[0] for n, v in env.items()}))
             finally:
                 script_run.output.active = False
                 if recorder is not None:

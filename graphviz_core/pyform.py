@@ -7,7 +7,8 @@ and ``import numpy as np``; ``def`` with local assignments, ``if``/``else`` and 
 function's locals; inputs (``tf.constant``, ``tf.Variable``, numbers, lists); ``with
 tf.GradientTape(...) as tape`` (several in one ``with``, nested), ``tape.watch``,
 ``tape.gradient`` / ``tape.jacobian``; ``print``, ``tf.print`` (f-strings), ``.numpy()``,
-``tf.debugging.assert_rank``; a bare expression is displayed as a notebook shows it.
+``tf.debugging.assert_rank``, also inside ``if``/``else`` (in a function, or around prints in
+the script); a bare expression is displayed as a notebook shows it.
 
 How: every function body is inlined into one expression (a local is replaced by what it
 holds, an ``if`` that returns becomes ``a if cond else b``), so a call stays one node of the
@@ -44,7 +45,7 @@ __all__ = ["parse_python", "detect_form", "ALLOWED"]
 ALLOWED = ("import tensorflow as tf; def with locals, if/else and return; "
            "@tf.custom_gradient with a nested def grad(upstream); inputs x = tf.constant(2.0), "
            "tf.Variable(5.0), numbers or lists; with tf.GradientTape() as tape:, tape.watch, "
-           "tape.gradient / tape.jacobian; print, tf.print, .numpy(), "
+           "tape.gradient / tape.jacobian; print, tf.print, .numpy() (also in if/else), "
            "tf.debugging.assert_rank; tf. ops such as tf.exp, tf.math.log, tf.nn.relu")
 _TOP_HINT = "allowed: " + ALLOWED
 _TAPE_METHODS = ("gradient", "jacobian")
@@ -75,8 +76,10 @@ def detect_form(source: str) -> str:
 
 @dataclasses.dataclass
 class _Exprs:
-    """A normalized expression (ast) waiting for the short form's converter."""
+    """A normalized expression (ast) waiting for the short form's converter (``boolean``: a
+    condition, the test of an ``if`` around prints)."""
     tree: object
+    boolean: bool = False
 
 
 class _Fn:
@@ -91,6 +94,12 @@ class _Fn:
         self.upstream = ""
         self.rule_line = 0
         self.in_rule = False
+        self.sinks: list = []           # the prints of the if/else branches being read
+
+    def sink(self) -> list:
+        """Where a print read now goes: its branch's list, else the body's or the rule's."""
+        return self.sinks[-1] if self.sinks else \
+            self.rule_effects if self.in_rule else self.effects
 
 
 class _Reader:
@@ -202,6 +211,9 @@ class _Reader:
         if isinstance(st, ast.Expr):
             self.expression_statement(st)
             return
+        if isinstance(st, ast.If):
+            self.steps.append(sc.Step("effect", item=self.top_if(st), line=st.lineno))
+            return
         if isinstance(st, ast.Delete):
             for t in st.targets:
                 kind = self.bind.get(getattr(t, "id", None), ("",))[0]
@@ -262,7 +274,7 @@ class _Reader:
                            "end it with 'return value, grad'")
         return result
 
-    def block(self, stmts, env, fn: _Fn, first=False, in_branch=False):
+    def block(self, stmts, env, fn: _Fn, first=False):
         """Read statements to a ``return``: (value, rule) or None if they fall through
         (then ``env`` holds the locals). An ``if`` that returns takes the rest of the
         block into each branch."""
@@ -276,9 +288,6 @@ class _Reader:
                 self.local_assign(st, env, fn)
                 continue
             if isinstance(st, ast.Expr):
-                if in_branch:
-                    raise self.err(st, "print and assert inside if/else are not supported",
-                                   "print before the if, or after it")
                 self.local_effect(st, env, fn)
                 continue
             if isinstance(st, ast.FunctionDef):
@@ -292,13 +301,13 @@ class _Reader:
                 fn.grads[st.name] = st
                 continue
             if isinstance(st, ast.If):
-                return self.branch(st, stmts[i + 1:], env, fn, in_branch)
+                return self.branch(st, stmts[i + 1:], env, fn)
             if isinstance(st, ast.Return):
                 return self.returned(st, env, fn)
             raise self.err(st, _refused(st, inside=fn.name))
         return None
 
-    def branch(self, st, rest, env, fn: _Fn, in_branch=False):
+    def branch(self, st, rest, env, fn: _Fn):
         fn.paths += 1
         if fn.paths > _MAX_PATHS:
             raise self.err(st, f"'{fn.name}' has more than {_MAX_PATHS} if/else paths",
@@ -308,9 +317,13 @@ class _Reader:
                       for n in ast.walk(s))
         if not returns:                 # both branches fall through: merge their locals
             env_a, env_b = dict(env), dict(env)
+            said = []
             for part, e in ((st.body, env_a), (st.orelse, env_b)):
-                if self.block(list(part), e, fn, in_branch=True) is not None:
+                fn.sinks.append([])
+                if self.block(list(part), e, fn) is not None:
                     raise self.err(st, "unexpected return")      # pragma: no cover
+                said.append(fn.sinks.pop())
+            self.when(fn, test, said, st)
             for name in set(env_a) | set(env_b):
                 a, b = env_a.get(name), env_b.get(name)
                 if a is None or b is None:
@@ -321,9 +334,15 @@ class _Reader:
                     self.count(env[name], st)
                 else:
                     env[name] = a
-            return self.block(rest, env, fn, in_branch=in_branch)
-        then = self.block(list(st.body) + rest, dict(env), fn, in_branch=True)
-        other = self.block(list(st.orelse) + rest, dict(env), fn, in_branch=True)
+            return self.block(rest, env, fn)
+        # each branch takes the rest of the block with it (its prints too, under its test)
+        said = []
+        for part in (st.body, st.orelse):
+            fn.sinks.append([])
+            said.append(self.block(list(part) + rest, dict(env), fn))
+            said.append(fn.sinks.pop())
+        then, other = said[0], said[2]
+        self.when(fn, test, said[1::2], st)
         if then is None or other is None:
             raise self.err(st, f"not every path through '{fn.name}' returns a value",
                            "give the if and the else a return each")
@@ -335,6 +354,12 @@ class _Reader:
         if fn.custom:
             rule = tuple(self.pick(test, a, b, st) for a, b in zip(then[1], other[1]))
         return value, rule
+
+    def when(self, fn: _Fn, test, said, st) -> None:
+        """The prints of an if's two branches: each runs when Python's if would take it."""
+        if said[0] or said[1]:
+            fn.sink().append(sc.When(_Exprs(copy.deepcopy(test), boolean=True),
+                                     tuple(said[0]), tuple(said[1]), st.lineno))
 
     def pick(self, test, a, b, st):
         """``a if test else b``, or ``a`` when both are the same (None: no gradient)."""
@@ -387,10 +412,12 @@ class _Reader:
         fn.upstream, fn.rule_line = up, g.lineno
         printed = len(fn.rule_effects)
         fn.in_rule = True
+        branches, fn.sinks = fn.sinks, []   # the rule's prints are the rule's, not a branch's
         try:
             out = self.block(list(g.body), genv, fn, first=True)
         finally:
             fn.in_rule = False
+            fn.sinks = branches
         if not first_rule:
             del fn.rule_effects[printed:]   # one gradient function: its prints once
         if out is None:
@@ -436,8 +463,7 @@ class _Reader:
         if kind is None:
             raise self.err(st, "a line that only computes a value does nothing inside a "
                            "function", "assign it to a local, or print it")
-        effect = self.effect(call, kind, env)
-        (fn.rule_effects if fn.in_rule else fn.effects).append(effect)
+        fn.sink().append(self.effect(call, kind, env))
 
     # -- effects and displayed values --------------------------------------------------------
     def effect(self, call, kind, env) -> sc.Effect:
@@ -730,6 +756,37 @@ class _Reader:
         for tape in reversed(opened):
             self.steps.append(sc.Step("exit", tape, line=st.lineno))
 
+    def top_if(self, st) -> sc.When:
+        """An ``if`` of the script (at the top level or in a tape's block) around prints:
+        its test is read as a condition on the program's values (or ``x is None``)."""
+        t = st.test
+        if isinstance(t, ast.Compare) and len(t.ops) == 1 and \
+                isinstance(t.ops[0], (ast.Is, ast.IsNot)) and \
+                isinstance(t.comparators[0], ast.Constant) and t.comparators[0].value is None:
+            test = sc.IsNone(self.item(t.left), isinstance(t.ops[0], ast.IsNot))
+        else:
+            self.nodes = 0
+            test = _Exprs(self.norm(t, None), boolean=True)
+        return sc.When(test, self.top_branch(st.body), self.top_branch(st.orelse), st.lineno)
+
+    def top_branch(self, body) -> tuple:
+        out = []
+        for s in body:
+            if isinstance(s, ast.Pass) or isinstance(s, ast.Expr) and \
+                    isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
+                continue
+            if isinstance(s, ast.If):
+                out.append(self.top_if(s))
+                continue
+            kind = _effect_kind(s.value) if isinstance(s, ast.Expr) else None
+            if kind is None:
+                raise self.err(s, "only print, tf.print and tf.debugging.assert_rank can go "
+                               "inside an if outside a function",
+                               "to choose a value write 'y = a if cond else b', or put the "
+                               "if inside a function (def)")
+            out.append(self.effect(s.value, kind, None))
+        return tuple(out)
+
     def expression_statement(self, st) -> None:
         v = st.value
         if isinstance(v, ast.Constant) and isinstance(v.value, str):
@@ -1013,7 +1070,9 @@ class _Reader:
                 effects=tuple(self.bind_effect(prog, e, scope) for e in info.effects),
                 rule_effects=tuple(self.bind_effect(prog, e, fn.rule_params)
                                    for e in info.rule_effects))
-        prog.script = tuple(self.steps)
+        prog.script = tuple(
+            dataclasses.replace(s, item=self.bind_effect(prog, s.item, None))
+            if s.kind == "effect" else s for s in self.steps)
         if self.last_gradient is not None:
             tape, targets, sources = self.last_gradient
             prog.targets = tuple(t for t in targets if t in prog.expressions or
@@ -1024,13 +1083,22 @@ class _Reader:
                                if i.kind == "constant" and n in watched)
         return prog
 
-    def bind_effect(self, prog, effect: sc.Effect, scope) -> sc.Effect:
-        """An effect of a function body with its expressions read by the short form."""
+    def bind_effect(self, prog, effect, scope):
+        """An effect (of a function body, a rule, or the script: ``scope`` None) with its
+        expressions read by the short form."""
+        if isinstance(effect, sc.When):
+            return dataclasses.replace(
+                effect, test=self.bind_effect(prog, sc.Effect("", (effect.test,), effect.line),
+                                              scope).args[0],
+                then=tuple(self.bind_effect(prog, e, scope) for e in effect.then),
+                other=tuple(self.bind_effect(prog, e, scope) for e in effect.other))
+
         def conv(item):
             if isinstance(item, _Exprs):
                 text = ast.unparse(item.tree)
                 try:
-                    return sc.Expr(lang.scoped_expression(prog, text, scope, effect.line))
+                    return sc.Expr(lang.scoped_expression(prog, text, scope, effect.line,
+                                                          boolean=item.boolean))
                 except ProgramError as e:
                     raise ProgramError(e.message, effect.line, 1, e.hint) from None
             if isinstance(item, sc.Format):
@@ -1041,6 +1109,8 @@ class _Reader:
                 return sc.Seq(tuple(conv(p) for p in item.items), item.kind)
             if isinstance(item, sc.Method):
                 return sc.Method(conv(item.item), item.method)
+            if isinstance(item, sc.IsNone):
+                return dataclasses.replace(item, item=conv(item.item))
             return item
         return dataclasses.replace(effect, args=tuple(conv(a) for a in effect.args))
 
@@ -1125,7 +1195,7 @@ def _refused(st, inside=None) -> str:
             ast.Try: "try/except", ast.ClassDef: "classes", ast.Global: "global",
             ast.Nonlocal: "nonlocal", ast.Raise: "raise", ast.Assert: "assert",
             ast.AsyncFunctionDef: "async functions", ast.AsyncWith: "async with",
-            ast.Return: "return outside a function", ast.If: "if at the top level",
+            ast.Return: "return outside a function",
             ast.Break: "break", ast.Continue: "continue", ast.Match: "match",
             ast.AnnAssign: "annotated assignments", ast.With: "with inside a function",
             ast.Delete: "del inside a function", ast.Import: "import inside a function",

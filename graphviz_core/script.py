@@ -23,8 +23,8 @@ import tensorflow as tf
 from .language import ProgramError
 
 __all__ = ["FString", "Format", "Name", "Method", "Gradient", "GradientMap", "Seq",
-           "Index", "IfNone", "Expr", "Constant", "Effect", "Step", "Output", "ScriptError",
-           "OUTPUT_LIMIT"]
+           "Index", "IfNone", "IsNone", "Expr", "Constant", "Effect", "When", "Step", "Output",
+           "ScriptError", "OUTPUT_LIMIT"]
 
 OUTPUT_LIMIT = {"lines": 500, "chars": 50_000}
 """What one run may print; more is cut with a note (a print inside a rule runs per call)."""
@@ -118,6 +118,13 @@ class IfNone:
 
 
 @dataclass(frozen=True)
+class IsNone:
+    """``x is None`` (``negate``: ``x is not None``) as the test of an ``if``: a Python bool."""
+    item: object
+    negate: bool = False
+
+
+@dataclass(frozen=True)
 class Effect:
     """A statement that shows something: ``print``, ``tf.print``, a notebook's displayed
     last expression (``display``), or ``tf.debugging.assert_rank`` (``args``: item, rank)."""
@@ -126,6 +133,18 @@ class Effect:
     line: int
     sep: str = " "
     end: str = "\n"
+
+
+@dataclass(frozen=True)
+class When:
+    """``if test:`` ... ``else:`` ... around prints: the effects of the branch Python's ``if``
+    takes run, the others do not. ``test`` is an :class:`Expr` (a condition on the run's
+    values, as the function's own ``if`` decides it) or an :class:`IsNone`; ``then`` and
+    ``other`` hold :class:`Effect` and nested :class:`When`."""
+    test: object
+    then: tuple
+    other: tuple
+    line: int
 
 
 @dataclass(frozen=True)
@@ -240,6 +259,8 @@ class Scope:
         if isinstance(item, IfNone):
             is_none = self.get(item.test) is None
             return self.get(item.then if is_none != item.negate else item.other)
+        if isinstance(item, IsNone):
+            return (self.get(item.item) is None) != item.negate
         if isinstance(item, Gradient):
             return self._gradient(item.tape, item.method, self.get(item.target),
                                   self.get(item.sources))
@@ -298,8 +319,21 @@ def tf_text(values, sep=" ", end="\n") -> str:
 
 
 def show(effect: Effect, scope: Scope, output: Output) -> None:
-    """Run one effect: print, tf.print, a displayed value, or assert_rank."""
+    """Run one effect: print, tf.print, a displayed value, assert_rank, or the branch of an
+    ``if`` (:class:`When`) that its test takes."""
     if not output.active:
+        return
+    if isinstance(effect, When):
+        test = scope.get(effect.test)
+        try:
+            taken = bool(test)      # what Python's if does with it (a tensor: its one value)
+        except (ValueError, TypeError, tf.errors.OpError) as e:
+            output.fail(e)
+            raise ScriptError(output.error, effect.line, 1,
+                              "an if decides on one value: reduce a tensor first, e.g. "
+                              "tf.reduce_all(x > 0)") from None
+        for e in effect.then if taken else effect.other:
+            show(e, scope, output)
         return
     if effect.kind == "assert_rank":
         value, rank = (scope.get(a) for a in effect.args)
@@ -329,9 +363,11 @@ class ScriptRun:
 
 
 def run_steps(steps, assign, env: dict, sources: dict, variables: set, run: ScriptRun,
-              budget=None) -> None:
+              budget=None, evaluate=None) -> None:
     """Run the script's steps in order; ``assign(name)`` evaluates the program's next value
-    (and returns nothing); ``env`` holds the run's tensors by name as they are assigned.
+    (and returns nothing); ``env`` holds the run's tensors by name as they are assigned;
+    ``evaluate(expr)`` computes an :class:`Expr` of the program's values (an ``if``'s test)
+    with TensorFlow, as the program's own values are computed.
 
     A tape is entered and exited for real; if TensorFlow raises in a gradient call or a
     print, the printout says so and the rest of the script only computes the program's
@@ -339,7 +375,7 @@ def run_steps(steps, assign, env: dict, sources: dict, variables: set, run: Scri
     """
     out = run.output
     entered: list = []
-    scope = Scope(env, run.values, tapes=run.tapes, budget=budget)
+    scope = Scope(env, run.values, evaluate=evaluate, tapes=run.tapes, budget=budget)
     try:
         for step in steps:
             if step.kind == "assign":

@@ -133,6 +133,132 @@ def test_print_formats_as_python_and_tf_print_as_tensorflow():
     assert t.output == [str(tf.constant([2.0, 4.0])), "[2 4]", "5.00 [2. 4.]", "sum: 5"]
 
 
+# print inside if/else ----------------------------------------------------------------------
+_BRANCHES = """import tensorflow as tf
+def f(x):
+    if x > 5:
+        print("big", x)
+    else:
+        print("small", x)
+    y = x * x
+    if y > 30:
+        return y
+    print("after", y)
+    return 2 * y
+
+@tf.custom_gradient
+def g(x):
+    def grad(dy):
+        if x > 5:
+            print("rule above", dy)
+            d = 2 * x * dy
+        else:
+            print("rule below", dy)
+            d = dy
+        return d
+    return x * x, grad
+
+x = tf.constant(7.0)
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(x)
+    y = f(x)
+    z = g(x)
+    if y > 40:
+        print("y is big")
+    elif y > 10:
+        print("y is medium")
+    else:
+        print("y is", y)
+print(tape.gradient(y, x))
+print(tape.gradient(z, x))
+"""
+
+
+def _branches_in_tensorflow(x0):
+    """The same cell, run by Python and TensorFlow themselves (what the notebook prints)."""
+    import contextlib
+    import io
+
+    def f(x):
+        if x > 5:
+            print("big", x)
+        else:
+            print("small", x)
+        y = x * x
+        if y > 30:
+            return y
+        print("after", y)
+        return 2 * y
+
+    @tf.custom_gradient
+    def g(x):
+        def grad(dy):
+            if x > 5:
+                print("rule above", dy)
+                d = 2 * x * dy
+            else:
+                print("rule below", dy)
+                d = dy
+            return d
+        return x * x, grad
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        x = tf.constant(x0)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = f(x)
+            z = g(x)
+            if y > 40:
+                print("y is big")
+            elif y > 10:
+                print("y is medium")
+            else:
+                print("y is", y)
+        print(tape.gradient(y, x))
+        print(tape.gradient(z, x))
+    return out.getvalue().rstrip("\n").split("\n")
+
+
+@pytest.mark.parametrize("x0", [7.0, 5.0, 2.0, 1.0])
+def test_prints_inside_if_else_print_the_branch_python_takes(x0):
+    want = _branches_in_tensorflow(x0)
+    t = gc.trace(gc.parse(_BRANCHES.replace("7.0", str(x0))), targets=["y"])
+    assert t.output == want
+    # one branch of each if printed, never both
+    assert sum(line.startswith(("big", "small")) for line in t.output) == 1
+    assert sum(line.startswith("rule ") for line in t.output) == 1
+    assert sum(line.startswith("y is") for line in t.output) == 1
+
+
+def test_a_print_after_an_if_that_returns_prints_only_on_the_path_that_reaches_it():
+    t7 = gc.trace(gc.parse(_BRANCHES), targets=["y"])
+    t2 = gc.trace(gc.parse(_BRANCHES.replace("7.0", "2.0")), targets=["y"])
+    assert not any(line.startswith("after") for line in t7.output)
+    assert "after tf.Tensor(4.0, shape=(), dtype=float32)" in t2.output
+
+
+def test_tf_print_and_is_none_in_a_top_level_if():
+    src = ("import tensorflow as tf\nx = tf.constant(2.0)\nc = tf.constant(1.0)\n"
+           "with tf.GradientTape() as tape:\n    tape.watch(x)\n    y = x * x\n"
+           "    if y >= 4:\n        tf.print('y =', y)\n"
+           "g, h = tape.gradient(y, [x, c])\n"
+           "if g is not None:\n    tf.print(f'dy/dx={g}')\n"
+           "if h is None:\n    print('no gradient for c')\nelse:\n    print(h)\n")
+    t = gc.trace(gc.parse(src))
+    assert t.output == ["y = 4", "dy/dx=4.0", "no gradient for c"]
+
+
+def test_an_if_on_a_tensor_of_several_values_is_pythons_error_at_its_line():
+    src = ("import tensorflow as tf\ndef f(x):\n    if x > 1:\n        print('big')\n"
+           "    return x * x\nx = tf.constant([1.0, 2.0])\ny = tf.reduce_sum(f(x))\n")
+    ex = gc.explore(src)
+    assert not ex.ok and ex.error.line == 3
+    with pytest.raises(ValueError) as want:      # what Python says to the same if
+        bool(tf.constant([1.0, 2.0]) > 1)
+    assert ex.output == [f"ValueError: {want.value}"]
+
+
 # to_tensorflow and the short form ---------------------------------------------------------
 def _shape(t):
     return (sorted((a["kind"], a["op"], a["names"]) for _, a in t.graph.nodes(data=True)),
@@ -205,6 +331,12 @@ CATALOGUE = [
     ("x = tf.constant(1.0)\ny = x // 2", 2, 5, "'//'"),
     ("x = tf.constant('abc')", 1, 17, "strings are only allowed in print"),
     ("x = tf.constant(1.0)\nx.assign(2.0)", 2, 1, "print can show"),
+    ("x = tf.constant(1.0)\nif x > 0:\n    y = x * 2", 3, 5,
+     "only print, tf.print and tf.debugging.assert_rank can go inside an if"),
+    ("x = tf.constant(1.0)\nif x > 0:\n    print(open('a'))", 3, 11, "print can show"),
+    ("x = tf.constant(1.0)\nif eval('x'):\n    print(x)", 2, 4, "'eval' is not allowed"),
+    ("def f(x):\n    if x > 0:\n        print(x.__class__)\n    return x", 3, 15,
+     "'__class__' is not allowed"),
 ]
 
 
