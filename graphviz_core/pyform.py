@@ -565,6 +565,9 @@ class _Reader:
         py = self.py_number(node)
         if py is not None:          # Python computes it as a number: shown as one
             return sc.PyNumber(py[0], _Exprs(py[1], python=True))
+        cond = self.py_condition(node)
+        if cond is not None:        # a comparison of plain numbers: a Python bool
+            return sc.PyNumber("bool", _Exprs(cond, boolean=True, python=True))
         if isinstance(node, ast.Name):
             return self.name_item(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
@@ -685,6 +688,21 @@ class _Reader:
                 return None
             return self.kind_of(internal, tuple(a[0] for a in args)), \
                 ast.Call(ast.Name(internal), [a[1] for a in args], [])
+        return None
+
+    def py_condition(self, node):
+        """A comparison (and / or / not of them) of plain Python numbers, else None."""
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and \
+                type(node.ops[0]) in lang._CMPOPS:
+            a, b = self.py_number(node.left), self.py_number(node.comparators[0])
+            return None if a is None or b is None else \
+                ast.Compare(a[1], node.ops, [b[1]])
+        if isinstance(node, ast.BoolOp):
+            parts = [self.py_condition(v) for v in node.values]
+            return None if any(p is None for p in parts) else ast.BoolOp(node.op, parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.py_condition(node.operand)
+            return None if inner is None else ast.UnaryOp(ast.Not(), inner)
         return None
 
     def literal(self, tree):
@@ -977,6 +995,8 @@ class _Reader:
                 isinstance(t.ops[0], (ast.Is, ast.IsNot)) and \
                 isinstance(t.comparators[0], ast.Constant) and t.comparators[0].value is None:
             test = sc.IsNone(self.item(t.left), isinstance(t.ops[0], ast.IsNot))
+        elif self.py_condition(t) is not None:      # plain numbers: Python's own comparison
+            test = sc.PyNumber("bool", _Exprs(self.py_condition(t), boolean=True, python=True))
         else:
             self.nodes = 0
             test = _Exprs(self.norm(t, None), boolean=True)

@@ -73,7 +73,7 @@ class PyNumber:
     ``(f(w1 + eps, w2) - f(w1, w2)) / eps``): ``expr`` over the script's Python numbers,
     computed by TensorFlow in float64 (a Python float is a double) and shown as Python shows
     an ``int`` or a ``float`` (``kind``)."""
-    kind: str                 # "int" | "float"
+    kind: str                 # "int" | "float" | "bool" (a comparison of them)
     expr: object
 
 
@@ -321,7 +321,9 @@ class Scope:
 
 
 def _number(t, kind):
-    """A float64 tensor as the Python number it stands for."""
+    """A float64 tensor (a boolean one for a comparison) as the Python value it stands for."""
+    if kind == "bool":
+        return bool(t)
     v = float(t)
     return int(v) if kind == "int" and math.isfinite(v) else v
 

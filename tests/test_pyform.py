@@ -304,6 +304,22 @@ def test_a_python_number_prints_as_python_prints_it():
     assert t.output == out.getvalue().rstrip("\n").split("\n")
 
 
+def test_comparisons_of_python_numbers_are_pythons_bools_and_decide_its_ifs():
+    import contextlib
+    import io
+    src = ("import tensorflow as tf\nw1, eps = 5, 1e-6\nx = tf.constant(2.0)\ny = x * x\n"
+           "print(w1 > 3, eps < 1e-3 and w1 == 5, not w1 > 3, f'{eps:.2e}')\n"
+           "if eps < 1e-3:\n    print('small eps')\nelse:\n    print('big eps')\n")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        w1, eps = 5, 1e-6
+        print(w1 > 3, eps < 1e-3 and w1 == 5, not w1 > 3, f'{eps:.2e}')
+        print('small eps' if eps < 1e-3 else 'big eps')
+    prog = gc.parse(src)
+    assert gc.trace(prog).output == out.getvalue().rstrip("\n").split("\n")
+    assert list(prog.inputs) == ["x"]        # the if on eps does not make it a graph input
+
+
 def test_a_comprehension_of_gradients_in_tf_ops_is_tensorflows_result():
     prog = gc.parse(PY["py_f_stack"].source)
     assert prog.targets == ("z1", "z2", "z3")            # the comprehension's targets
