@@ -450,6 +450,8 @@ def details(ex) -> None:
         "expand": ss.get("expand", False), "compare": ss.get("compare", False),
         "presentation": presenting(),
         "preset": None if ss["preset"] == session.YOURS else ss["preset"],
-        "speed": ss.get("speed", 1.0)})
+        "speed": ss.get("speed", 1.0),
+        # a TensorFlow-Python cell reopens in that form (auto-detection may read it otherwise)
+        "form": "python" if ex.program.form == "python" else python_form.form()})
     if st.query_params.to_dict() != shared:     # an unchanged address is not re-sent
         st.query_params.from_dict(shared)

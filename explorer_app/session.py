@@ -4,7 +4,8 @@ on the page, a ``dict`` in tests). Nothing here draws anything.
 Keys kept in the mapping
 ------------------------
 ``program`` the editor's text (the program is the source of truth: every input box writes
-its number into it); ``preset`` the example chosen; ``targets``; ``unwatched`` constants
+its number into it); ``form`` the form it is read in (auto, short, python); ``preset`` the
+example chosen; ``targets``; ``unwatched`` constants
 the tape must not watch; ``dtype``, ``expand``, ``compare``, ``presentation``, ``speed``;
 per input ``in:<name>`` (its box) and ``indefault:<name>`` (the value the text last had);
 ``mode:<function>``; ``watch:<constant>``; ``default_target`` (the last value of the
@@ -34,7 +35,7 @@ _WIDGET_PREFIXES = ("in:", "indefault:", "mode:", "watch:", "kind:")
 # Streamlit forgets a page's widget values when another page runs; these are copied aside
 # so that a visit to a lesson does not wipe the program someone typed
 KEPT = ("program", "preset", "targets", "unwatched", "dtype", "expand", "compare",
-        "presentation", "speed")
+        "presentation", "speed", "form")
 _KEPT_PREFIXES = ("in:", "indefault:", "mode:", "watch:")
 # what a callback can meet in hostile text: it keeps the text, the editor shows the error
 _ANY_USER_ERROR = (gc.ProgramError, ValueError, KeyError, RecursionError, MemoryError,
@@ -55,12 +56,13 @@ def load_preset(state: MutableMapping, preset) -> None:
     state.pop("default_target", None)     # an example's (or a link's) targets are kept as given
     state["unwatched"] = unwatched_by(preset.source, preset.watch)
     state["dtype"] = preset.dtype
+    state["form"] = "auto"         # an example's text reads as auto-detection reads it
     for k in [k for k in state if str(k).startswith(_WIDGET_PREFIXES)]:
         del state[k]
     state["_kept"] = {}            # the previous program's widget values must not come back
 
 
-def unwatched_by(source: str, watch) -> list:
+def unwatched_by(source: str, watch, form: str = "auto") -> list:
     """The constants of ``source`` that a watch list (None: all of them) leaves unwatched.
 
     The session keeps this, not the watch list: a constant typed later is watched, as in any
@@ -73,7 +75,7 @@ def unwatched_by(source: str, watch) -> list:
     if watch is None:
         return []
     try:
-        prog = gc.parse(source)
+        prog = gc.parse(source, form=form)
     except _ANY_USER_ERROR:
         return []
     return [n for n, i in prog.inputs.items() if i.kind == "constant" and n not in watch]
@@ -89,7 +91,8 @@ def set_kind(state: MutableMapping, name: str, key: str) -> None:
     """
     try:
         state["program"] = gc.set_input_kind(state["program"], name, state[key],
-                                             state.get(f"in:{name}"))
+                                             state.get(f"in:{name}"),
+                                             form=state.get("form", "auto"))
     except _ANY_USER_ERROR:
         pass        # the program changed under the widget; the editor shows the error
 
@@ -103,7 +106,8 @@ def set_value(state: MutableMapping, name: str) -> None:
     'x = 4.5  # start\\ny = x*x'
     """
     try:
-        state["program"] = gc.set_input_value(state["program"], name, state[f"in:{name}"])
+        state["program"] = gc.set_input_value(state["program"], name, state[f"in:{name}"],
+                                              form=state.get("form", "auto"))
     except _ANY_USER_ERROR:
         pass        # the program changed under the widget; the editor shows the error
 
@@ -118,12 +122,14 @@ def set_tensor_cells(state: MutableMapping, name: str, key: str) -> None:
     'W = Variable([[1.0, 5.0]])\\ny = W*W'
     """
     try:
-        inp = gc.parse(state["program"]).inputs[name]
+        form = state.get("form", "auto")
+        inp = gc.parse(state["program"], form=form).inputs[name]
         a = np.atleast_2d(np.array(inp.default, dtype=float))
         for row, cols in (state[key] or {}).get("edited_rows", {}).items():
             for col, v in cols.items():
                 a[int(row), int(col)] = float(v)
-        state["program"] = gc.set_input_value(state["program"], name, a.reshape(inp.shape))
+        state["program"] = gc.set_input_value(state["program"], name, a.reshape(inp.shape),
+                                              form=form)
     except _ANY_USER_ERROR + (IndexError, TypeError):
         pass        # the program changed under the widget, or a cell was emptied
 
@@ -142,8 +148,9 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
     load_preset(state, presets[key])
     if shared["program"]:
         state["program"] = shared["program"]
+    state["form"] = shared["form"]          # a Python cell's link reopens in that form
     try:        # values in the link override the program's defaults
-        prog = gc.parse(state["program"])
+        prog = gc.parse(state["program"], form=state["form"])
         state.update({f"indefault:{n}": i.default for n, i in prog.inputs.items()})
         messages += url_state.unknown_names(shared, prog)
     except _ANY_USER_ERROR:
@@ -151,7 +158,8 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
     for name, v in shared["inputs"].items():
         state[f"in:{name}"] = v
         try:        # the text says the link's value too (links made before this say 2.0)
-            state["program"] = gc.set_input_value(state["program"], name, v)
+            state["program"] = gc.set_input_value(state["program"], name, v,
+                                                  form=state["form"])
             state[f"indefault:{name}"] = float(v)
         except _ANY_USER_ERROR:
             pass
@@ -160,7 +168,7 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
     if shared["targets"]:
         state["targets"] = shared["targets"]
     if shared["watch"] is not None:
-        state["unwatched"] = unwatched_by(state["program"], shared["watch"])
+        state["unwatched"] = unwatched_by(state["program"], shared["watch"], state["form"])
     for k in ("dtype", "expand", "compare", "presentation", "speed"):
         state[k] = shared[k]
     if state["program"] != presets[key].source:     # a link's own program, not the example

@@ -15,17 +15,19 @@ from .language import LIMITS, ProgramError, parse
 __all__ = ["set_input_kind", "set_input_value"]
 
 
-def set_input_kind(source: str, name: str, kind: str, value: float | None = None) -> str:
+def set_input_kind(source: str, name: str, kind: str, value: float | None = None,
+                   form: str = "auto") -> str:
     r"""Rewrite input ``name``'s line as a ``Variable`` or a ``constant``; keep everything else.
     ``value``, if given, becomes the number on that line (the value the page shows, which
-    may no longer be the one typed there).
+    may no longer be the one typed there); ``form``: the form the text is read in (as
+    :func:`~graphviz_core.parse` takes it).
 
     >>> set_input_kind("x = 2.0  # start\ny = x*x", "x", "variable")
     'x = Variable(2.0)  # start\ny = x*x'
     >>> set_input_kind("x = 2.0\ny = x*x", "x", "variable", value=7)
     'x = Variable(7.0)\ny = x*x'
     """
-    prog = parse(source)
+    prog = parse(source, form=form)
     if name not in prog.inputs:
         raise ProgramError(f"'{name}' is not an input", 1, 1,
                            "only lines such as 'x = 2.0' can switch between kinds")
@@ -80,17 +82,17 @@ def _literal_text(name: str, value) -> str:
 _NUMBER = re.compile(r"(?:[-+]\s*)?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
-def set_input_value(source: str, name: str, value: float) -> str:
+def set_input_value(source: str, name: str, value: float, form: str = "auto") -> str:
     r"""Write ``value`` as input ``name``'s number, in the form the line already has; keep
     everything else. The page calls this when someone changes an input's box, so the text
-    and the graph never disagree.
+    and the graph never disagree. ``form``: the form the text is read in.
 
     >>> set_input_value("x = 2.0  # start\ny = x*x", "x", 3)
     'x = 3.0  # start\ny = x*x'
     >>> set_input_value("w = Variable(-1.5)\ny = w*w", "w", 0.25)
     'w = Variable(0.25)\ny = w*w'
     """
-    prog = parse(source)
+    prog = parse(source, form=form)
     if name not in prog.inputs:
         raise ProgramError(f"'{name}' is not an input", 1, 1,
                            "only lines such as 'x = 2.0' hold an input's value")

@@ -503,6 +503,20 @@ class _Tensors(dict):
         return name in self.env
 
 
+def _python_numbers(ctx: _Context, settings: Settings):
+    """How a Python-form script computes its plain Python numbers (``eps = 1e-6``,
+    ``f(w1 + eps, w2)`` of them): TensorFlow in float64, a Python float being a double,
+    whatever the page's precision; an input's own number is its value in ``settings``."""
+    run = _Interpreter(_Context(ctx.prog, ctx.modes, tf.float64, None, ctx.budget,
+                                ctx.output), {}, False)
+
+    def python(expr, numbers):
+        if numbers is None:
+            return tf.constant(settings.inputs[expr], tf.float64)
+        return run.plain(expr, numbers)
+    return python
+
+
 def input_sources(prog: Program, settings: Settings) -> dict:
     """A ``tf.Variable`` or ``tf.constant`` per input, as the program declares it."""
     dt = _DTYPES[settings.dtype]
@@ -557,7 +571,9 @@ def forward(prog: Program, settings: Settings, recorder=None, *, sources=None,
                 recorder.listening = False
             try:
                 script.run_steps(prog.script, assign, _Tensors(env), sources, variables,
-                                 script_run, ctx.budget)
+                                 script_run, ctx.budget,
+                                 lambda e: top.plain(e, {n: v[0] for n, v in env.items()}),
+                                 _python_numbers(ctx, settings))
             finally:
                 script_run.output.active = False
                 if recorder is not None:

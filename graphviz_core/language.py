@@ -289,11 +289,13 @@ def _parse_short(source: str, checked: bool = False) -> Program:
     return prog
 
 
-def scoped_expression(prog: Program, text: str, scope, lineno: int):
+def scoped_expression(prog: Program, text: str, scope, lineno: int, boolean: bool = False):
     """One expression of ``prog``'s language over the names in ``scope`` (a function's
-    parameters, a rule's names), as the parser reads a function body."""
+    parameters, a rule's names; None: the program's inputs and values), as the parser reads
+    a function body; ``boolean``: a condition, as the test of ``a if cond else b``."""
     tree = _parse_expr(text, lineno, 0)
-    return _Converter(prog, lineno, 0, text, scope=set(scope)).expr(tree)
+    return _Converter(prog, lineno, 0, text, scope=None if scope is None else set(scope)
+                      ).expr(tree, boolean=boolean)
 
 
 def _check_size(source: str) -> None:

@@ -4,7 +4,12 @@ The state is a plain dict::
 
     {"program": str, "inputs": {name: float}, "modes": {fn: mode}, "targets": [names],
      "watch": [names] | None, "dtype": "float32" | "float64", "expand": bool,
-     "compare": bool, "presentation": bool, "preset": str | None, "speed": float}
+     "compare": bool, "presentation": bool, "preset": str | None, "speed": float,
+     "form": "auto" | "short" | "python"}
+
+``form`` is the form the editor reads the program in (the Explorer's switch): a link to a
+TensorFlow-Python cell says ``python``, so that it reopens in that form even when
+auto-detection would read its text otherwise; a link without it (made before) auto-detects.
 
 :func:`encode` makes ``{str: str}`` for ``st.query_params``; :func:`decode` turns whatever a
 URL holds back into a state, never raising: bad or oversized values fall back to defaults
@@ -28,6 +33,7 @@ MAX_URL_CHARS = 8000        # a whole query string larger than this is ignored
 _PROGRAM_PREFIX = "z:"      # zlib + urlsafe base64 keeps links short
 _MAX_MESSAGES = 5
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)      # the animation speeds the Explorer offers
+FORMS = ("auto", "short", "python")     # the forms the editor reads (links omit "auto")
 _FLAGS = ("expand", "compare", "presentation")
 _PRESET_KEYS = frozenset(p.key for p in PRESETS)
 
@@ -36,7 +42,7 @@ def default_state(program: str = "") -> dict:
     return {"program": program, "inputs": {}, "modes": {}, "targets": [], "watch": None,
             "dtype": "float32", "expand": False, "compare": False, "presentation": False,
             "preset": None,
-            "speed": 1.0}
+            "speed": 1.0, "form": "auto"}
 
 
 def _is_tensor(v) -> bool:
@@ -49,6 +55,8 @@ def encode(state: dict) -> dict:
     >>> q = encode({"program": "x = 2.0\\ny = x*x", "inputs": {"x": 3.0}, "dtype": "float64"})
     >>> decode(q)[0]["inputs"], decode(q)[0]["dtype"], decode({"speed": "2"})[0]["speed"]
     ({'x': 3.0}, 'float64', 2.0)
+    >>> encode({"program": "x = 2.0\\nprint(x)", "form": "python"})["form"]
+    'python'
     """
     q = {}
     program = state.get("program") or ""
@@ -72,6 +80,8 @@ def encode(state: dict) -> dict:
         q["preset"] = state["preset"]
     if state.get("speed", 1.0) != 1.0:
         q["speed"] = f"{state['speed']:g}"
+    if state.get("form", "auto") in FORMS[1:]:
+        q["form"] = state["form"]
     return q
 
 
@@ -142,6 +152,12 @@ def decode(query) -> tuple[dict, list[str]]:
         else:
             msgs.append(f"speed in the link must be one of {', '.join(f'{v:g}' for v in SPEEDS)}; "
                         "using 1")
+    if "form" in items:
+        if items["form"] in FORMS:
+            state["form"] = items["form"]
+        else:
+            msgs.append("form in the link must be python or short; reading the program as "
+                        "auto-detected")
     if len(msgs) > _MAX_MESSAGES:       # a hand-made link must not fill the page with warnings
         msgs = msgs[:_MAX_MESSAGES] + [f"and {len(msgs) - _MAX_MESSAGES} more problems"]
     return state, msgs

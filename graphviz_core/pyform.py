@@ -7,7 +7,12 @@ and ``import numpy as np``; ``def`` with local assignments, ``if``/``else`` and 
 function's locals; inputs (``tf.constant``, ``tf.Variable``, numbers, lists); ``with
 tf.GradientTape(...) as tape`` (several in one ``with``, nested), ``tape.watch``,
 ``tape.gradient`` / ``tape.jacobian``; ``print``, ``tf.print`` (f-strings), ``.numpy()``,
-``tf.debugging.assert_rank``; a bare expression is displayed as a notebook shows it.
+``tf.debugging.assert_rank``, also inside ``if``/``else`` (in a function, or around prints in
+the script); a bare expression is displayed as a notebook shows it: a value of the program
+or a tf. operation of gradients (``tf.reduce_sum(tf.stack([tape.gradient(z, [w1, w2]) for z
+in (z1, z2, z3)]), axis=0)``) as TensorFlow computes it, arithmetic on plain Python numbers
+(``w1, w2 = 5, 3`` then ``(f(w1 + eps, w2) - f(w1, w2)) / eps``) in float64, shown as the
+``int`` or ``float`` Python would show (a number nothing of the graph reads is not an input).
 
 How: every function body is inlined into one expression (a local is replaced by what it
 holds, an ``if`` that returns becomes ``a if cond else b``), so a call stays one node of the
@@ -44,9 +49,13 @@ __all__ = ["parse_python", "detect_form", "ALLOWED"]
 ALLOWED = ("import tensorflow as tf; def with locals, if/else and return; "
            "@tf.custom_gradient with a nested def grad(upstream); inputs x = tf.constant(2.0), "
            "tf.Variable(5.0), numbers or lists; with tf.GradientTape() as tape:, tape.watch, "
-           "tape.gradient / tape.jacobian; print, tf.print, .numpy(), "
+           "tape.gradient / tape.jacobian; print, tf.print, .numpy() (also in if/else), "
+           "tf. operations of gradients, Python numbers; "
            "tf.debugging.assert_rank; tf. ops such as tf.exp, tf.math.log, tf.nn.relu")
 _TOP_HINT = "allowed: " + ALLOWED
+_TRAIN_HINT = ("the page runs the cell once and draws that run: to train, paste the function "
+               "and its loss without the loop (x = tf.Variable(-1.0) ... loss = ...) and use "
+               "the Train tab under the graph (Adam or SGD, a learning rate, a number of steps)")
 _TAPE_METHODS = ("gradient", "jacobian")
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult)
 _SPEC = re.compile(r"[<>=^]?[-+ ]?#?0?\d{0,3}[,_]?(\.\d{1,2})?[bdeEfFgGn%s]?")
@@ -75,8 +84,11 @@ def detect_form(source: str) -> str:
 
 @dataclasses.dataclass
 class _Exprs:
-    """A normalized expression (ast) waiting for the short form's converter."""
+    """A normalized expression (ast) waiting for the short form's converter (``boolean``: a
+    condition, the test of an ``if`` around prints)."""
     tree: object
+    boolean: bool = False
+    python: bool = False        # over the cell's Python numbers (see _Reader.py_number)
 
 
 class _Fn:
@@ -91,6 +103,14 @@ class _Fn:
         self.upstream = ""
         self.rule_line = 0
         self.in_rule = False
+        self.sinks: list = []           # the prints of the if/else branches being read
+        self.value = None               # the body as one expression (normalized ast)
+        self.python = False             # Python arithmetic only: a number in, a number out
+
+    def sink(self) -> list:
+        """Where a print read now goes: its branch's list, else the body's or the rule's."""
+        return self.sinks[-1] if self.sinks else \
+            self.rule_effects if self.in_rule else self.effects
 
 
 class _Reader:
@@ -110,6 +130,14 @@ class _Reader:
         self.nodes = 0
         self.sizes: dict = {}            # id(expression) -> its size, for the inlining limit
         self.tmp = 0
+        # plain Python numbers (w1, w2 = 5, 3; eps = 1e-6 and what is computed from them)
+        self.pynum: dict = {}            # user name -> (kind "int" | "float", internal name)
+        self.pylit: dict = {}            # internal name of a number input -> its literal
+        self.py_names: set = set()       # internal names of every Python number
+        self.py_inputs: dict = {}        # internal name of a number input -> its short line
+        self.refs: set = set()           # internal names the program or the script reads
+        self.data: set = set()           # internal names of every input and value
+        self.kinds: dict = {}            # (function, argument kinds) -> kind of its result
 
     # -- positions and messages -----------------------------------------------------------
     def col(self, node) -> int:
@@ -202,6 +230,9 @@ class _Reader:
         if isinstance(st, ast.Expr):
             self.expression_statement(st)
             return
+        if isinstance(st, ast.If):
+            self.steps.append(sc.Step("effect", item=self.top_if(st), line=st.lineno))
+            return
         if isinstance(st, ast.Delete):
             for t in st.targets:
                 kind = self.bind.get(getattr(t, "id", None), ("",))[0]
@@ -212,6 +243,11 @@ class _Reader:
             return
         if isinstance(st, ast.Pass):
             return
+        if isinstance(st, (ast.For, ast.While, ast.AsyncFor)):
+            raise self.err(st, _refused(st), _TRAIN_HINT.replace(
+                "the page runs the cell once", "a loop runs the program many times; the "
+                "page runs the cell once").replace(": to train", ": write its steps out, "
+                "or, to train"))
         raise self.err(st, _refused(st))
 
     # -- functions --------------------------------------------------------------------------
@@ -244,6 +280,8 @@ class _Reader:
             self.defining = None
         internal = self.new_name(node.name, node)
         self.fn_info[internal] = fn
+        fn.value = value
+        fn.python = not custom and not fn.effects and self.arithmetic(node)
         self.short.append((f"{internal}({', '.join(params)}) = {ast.unparse(value)}",
                            node.lineno, self.col(node)))
         if custom:
@@ -262,7 +300,7 @@ class _Reader:
                            "end it with 'return value, grad'")
         return result
 
-    def block(self, stmts, env, fn: _Fn, first=False, in_branch=False):
+    def block(self, stmts, env, fn: _Fn, first=False):
         """Read statements to a ``return``: (value, rule) or None if they fall through
         (then ``env`` holds the locals). An ``if`` that returns takes the rest of the
         block into each branch."""
@@ -276,9 +314,6 @@ class _Reader:
                 self.local_assign(st, env, fn)
                 continue
             if isinstance(st, ast.Expr):
-                if in_branch:
-                    raise self.err(st, "print and assert inside if/else are not supported",
-                                   "print before the if, or after it")
                 self.local_effect(st, env, fn)
                 continue
             if isinstance(st, ast.FunctionDef):
@@ -292,13 +327,13 @@ class _Reader:
                 fn.grads[st.name] = st
                 continue
             if isinstance(st, ast.If):
-                return self.branch(st, stmts[i + 1:], env, fn, in_branch)
+                return self.branch(st, stmts[i + 1:], env, fn)
             if isinstance(st, ast.Return):
                 return self.returned(st, env, fn)
             raise self.err(st, _refused(st, inside=fn.name))
         return None
 
-    def branch(self, st, rest, env, fn: _Fn, in_branch=False):
+    def branch(self, st, rest, env, fn: _Fn):
         fn.paths += 1
         if fn.paths > _MAX_PATHS:
             raise self.err(st, f"'{fn.name}' has more than {_MAX_PATHS} if/else paths",
@@ -308,9 +343,13 @@ class _Reader:
                       for n in ast.walk(s))
         if not returns:                 # both branches fall through: merge their locals
             env_a, env_b = dict(env), dict(env)
+            said = []
             for part, e in ((st.body, env_a), (st.orelse, env_b)):
-                if self.block(list(part), e, fn, in_branch=True) is not None:
+                fn.sinks.append([])
+                if self.block(list(part), e, fn) is not None:
                     raise self.err(st, "unexpected return")      # pragma: no cover
+                said.append(fn.sinks.pop())
+            self.when(fn, test, said, st)
             for name in set(env_a) | set(env_b):
                 a, b = env_a.get(name), env_b.get(name)
                 if a is None or b is None:
@@ -321,9 +360,15 @@ class _Reader:
                     self.count(env[name], st)
                 else:
                     env[name] = a
-            return self.block(rest, env, fn, in_branch=in_branch)
-        then = self.block(list(st.body) + rest, dict(env), fn, in_branch=True)
-        other = self.block(list(st.orelse) + rest, dict(env), fn, in_branch=True)
+            return self.block(rest, env, fn)
+        # each branch takes the rest of the block with it (its prints too, under its test)
+        said = []
+        for part in (st.body, st.orelse):
+            fn.sinks.append([])
+            said.append(self.block(list(part) + rest, dict(env), fn))
+            said.append(fn.sinks.pop())
+        then, other = said[0], said[2]
+        self.when(fn, test, said[1::2], st)
         if then is None or other is None:
             raise self.err(st, f"not every path through '{fn.name}' returns a value",
                            "give the if and the else a return each")
@@ -335,6 +380,12 @@ class _Reader:
         if fn.custom:
             rule = tuple(self.pick(test, a, b, st) for a, b in zip(then[1], other[1]))
         return value, rule
+
+    def when(self, fn: _Fn, test, said, st) -> None:
+        """The prints of an if's two branches: each runs when Python's if would take it."""
+        if said[0] or said[1]:
+            fn.sink().append(sc.When(_Exprs(copy.deepcopy(test), boolean=True),
+                                     tuple(said[0]), tuple(said[1]), st.lineno))
 
     def pick(self, test, a, b, st):
         """``a if test else b``, or ``a`` when both are the same (None: no gradient)."""
@@ -387,10 +438,12 @@ class _Reader:
         fn.upstream, fn.rule_line = up, g.lineno
         printed = len(fn.rule_effects)
         fn.in_rule = True
+        branches, fn.sinks = fn.sinks, []   # the rule's prints are the rule's, not a branch's
         try:
             out = self.block(list(g.body), genv, fn, first=True)
         finally:
             fn.in_rule = False
+            fn.sinks = branches
         if not first_rule:
             del fn.rule_effects[printed:]   # one gradient function: its prints once
         if out is None:
@@ -436,8 +489,7 @@ class _Reader:
         if kind is None:
             raise self.err(st, "a line that only computes a value does nothing inside a "
                            "function", "assign it to a local, or print it")
-        effect = self.effect(call, kind, env)
-        (fn.rule_effects if fn.in_rule else fn.effects).append(effect)
+        fn.sink().append(self.effect(call, kind, env))
 
     # -- effects and displayed values --------------------------------------------------------
     def effect(self, call, kind, env) -> sc.Effect:
@@ -510,6 +562,12 @@ class _Reader:
             return sc.Method(self.item(inner, env), node.func.attr)
         if env is not None:
             return _Exprs(self.norm(node, env))
+        py = self.py_number(node)
+        if py is not None:          # Python computes it as a number: shown as one
+            return sc.PyNumber(py[0], _Exprs(py[1], python=True))
+        cond = self.py_condition(node)
+        if cond is not None:        # a comparison of plain numbers: a Python bool
+            return sc.PyNumber("bool", _Exprs(cond, boolean=True, python=True))
         if isinstance(node, ast.Name):
             return self.name_item(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
@@ -528,13 +586,199 @@ class _Reader:
                              self.item(node.orelse), isinstance(node.test.ops[0], ast.IsNot))
         if isinstance(node, ast.ListComp):
             return self.gradient_map(node)
-        raise self.err(node, f"print can show names, strings, f-strings, .numpy() and "
-                       f"tape.gradient(...), not {lang._describe(node)}",
-                       "compute the value on a line of its own (y = ...), then print y")
+        if isinstance(node, ast.Call) and _dotted(node.func) in SPELLINGS and \
+                self.scripty(node):
+            return self.apply(node)
+        if self.scripty(node):
+            raise self.err(node, "a gradient from the tape can be printed, indexed (g[0]) or "
+                           "passed to tf. operations such as tf.reduce_sum(g), not computed "
+                           f"with as in '{self.seg(node)}'",
+                           "the graph computes with the program's values; print the "
+                           "gradient, or use tf.reduce_sum, tf.stack, tf.exp, ... of it")
+        # a computation on the program's values, as TensorFlow computes it (not drawn)
+        self.nodes = 0
+        return _Exprs(self.norm(node, None))
+
+    def scripty(self, node) -> bool:
+        """Does ``node`` read the script's values (a gradient call, a comprehension of them,
+        a name bound to one)? Then the graph's expressions cannot compute it."""
+        for n in ast.walk(node):
+            if _is_tape_call(n) or isinstance(n, ast.ListComp) or \
+                    isinstance(n, ast.Name) and self.bind.get(n.id, ("",))[0] == "script":
+                return True
+        return False
+
+    def apply(self, node):
+        """A registry op of displayed values (seed 002's tf.reduce_sum(tf.stack([...]))):
+        TensorFlow's own function, with literal keywords."""
+        dotted = _dotted(node.func)
+        op = SPELLINGS[dotted]
+        spec = OPS[op]
+        if spec.static or op == "where" or spec.operator:
+            raise self.err(node, f"{dotted} of a gradient is not supported here",
+                           "print the gradient, or use tf.reduce_sum, tf.stack, tf.concat, "
+                           "tf.exp, ... of it")
+        if any(isinstance(a, ast.Starred) for a in node.args) or \
+                any(k.arg is None for k in node.keywords):
+            raise self.err(node, "'*' and '**' arguments are not allowed",
+                           "pass each argument by position")
+        keywords = []
+        for k in node.keywords:
+            if k.arg == "name":
+                continue
+            if k.arg not in spec.keywords:
+                raise self.err(k.value, f"{dotted} does not take {k.arg}= here",
+                               f"it takes {', '.join(spec.keywords) or 'no keywords'}")
+            keywords.append((k.arg, self.literal_keyword(k.value, k.arg)))
+        n = 1 if spec.variadic else len(spec.params)
+        if len(node.args) != n:
+            raise self.err(node, f"{dotted} takes {n} argument(s), got {len(node.args)}")
+        return sc.Apply(op, tuple(self.item(a) for a in node.args), tuple(keywords))
+
+    def literal_keyword(self, node, name):
+        if name == "keepdims":
+            if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+                return node.value
+            raise self.err(node, "keepdims must be True or False", "e.g. keepdims=True")
+        if isinstance(node, ast.Constant) and node.value is None:
+            return None
+        if isinstance(node, (ast.Tuple, ast.List)) and 0 < len(node.elts) <= 4:
+            return tuple(self.literal_keyword(e, name) for e in node.elts)
+        v = lang._number(node)
+        if v is None or v != int(v) or abs(v) > 8 or \
+                isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            raise self.err(node, f"{name}= must be a small whole number such as 0 or -1",
+                           f"e.g. {name}=0")
+        return int(v)
+
+    # -- plain Python numbers -------------------------------------------------------------
+    def py_number(self, node):
+        """(kind, expression) if Python computes ``node`` (at the top level) as a plain
+        number: number literals, names bound to such numbers, + - * / ** of them and calls
+        of functions of Python arithmetic only (seed 002's f); else None. The expression is
+        over the internal names of the cell's Python numbers (its ``python`` steps)."""
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if type(v) in (int, float) and abs(v) <= LIMITS["literal"]:
+                return ("int" if type(v) is int else "float"), ast.Constant(v)
+            return None
+        if isinstance(node, ast.Name):
+            bound, known = self.bind.get(node.id), self.pynum.get(node.id)
+            if bound and known and bound[0] in ("input", "value") and bound[1] == known[1]:
+                return known[0], ast.Name(known[1])
+            return None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            inner = self.py_number(node.operand)
+            return inner and (inner[0], ast.UnaryOp(node.op, inner[1]))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, _PY_OPS):
+            a, b = self.py_number(node.left), self.py_number(node.right)
+            if a is None or b is None:
+                return None
+            return _py_kind(node.op, a[0], b[0], self.literal(b[1])), \
+                ast.BinOp(a[1], node.op, b[1])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                not node.keywords:
+            kind, internal = self.bind.get(node.func.id, (None, None))
+            fn = self.fn_info.get(internal) if kind == "function" else None
+            if fn is None or not fn.python or len(node.args) != len(fn.params) or \
+                    any(isinstance(a, ast.Starred) for a in node.args):
+                return None
+            args = [self.py_number(a) for a in node.args]
+            if any(a is None for a in args):
+                return None
+            return self.kind_of(internal, tuple(a[0] for a in args)), \
+                ast.Call(ast.Name(internal), [a[1] for a in args], [])
+        return None
+
+    def py_condition(self, node):
+        """A comparison (and / or / not of them) of plain Python numbers, else None."""
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and \
+                type(node.ops[0]) in lang._CMPOPS:
+            a, b = self.py_number(node.left), self.py_number(node.comparators[0])
+            return None if a is None or b is None else \
+                ast.Compare(a[1], node.ops, [b[1]])
+        if isinstance(node, ast.BoolOp):
+            parts = [self.py_condition(v) for v in node.values]
+            return None if any(p is None for p in parts) else ast.BoolOp(node.op, parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.py_condition(node.operand)
+            return None if inner is None else ast.UnaryOp(ast.Not(), inner)
+        return None
+
+    def literal(self, tree):
+        """The number a Python-number expression is written as, if it is one."""
+        if isinstance(tree, ast.Constant):
+            return tree.value
+        if isinstance(tree, ast.Name):
+            return self.pylit.get(tree.id)
+        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub):
+            v = self.literal(tree.operand)
+            return None if v is None else -v
+        return None
+
+    def kind_of(self, internal, kinds) -> str:
+        """int or float: what a Python-arithmetic function returns for these arguments."""
+        key = (internal, kinds)
+        if key not in self.kinds:
+            fn = self.fn_info[internal]
+            self.kinds[key] = "float"           # (no recursion: functions call those above)
+            self.kinds[key] = self._kind(fn.value, dict(zip(fn.params, kinds)))
+        return self.kinds[key]
+
+    def _kind(self, t, env) -> str:
+        if isinstance(t, ast.Constant):
+            return "int" if type(t.value) is int else "float"
+        if isinstance(t, ast.Name):
+            return env.get(t.id, "float")
+        if isinstance(t, ast.UnaryOp):
+            return self._kind(t.operand, env)
+        if isinstance(t, ast.BinOp):
+            right = t.right.value if isinstance(t.right, ast.Constant) else None
+            return _py_kind(t.op, self._kind(t.left, env), self._kind(t.right, env), right)
+        if isinstance(t, ast.IfExp):        # the branch taken decides; both the same here
+            a, b = self._kind(t.body, env), self._kind(t.orelse, env)
+            return a if a == b else "float"
+        if isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id in self.fn_info:
+            return self.kind_of(t.func.id, tuple(self._kind(a, env) for a in t.args))
+        return "float"
+
+    def arithmetic(self, node) -> bool:
+        """A function Python runs as arithmetic on numbers: operators, ifs, locals and calls
+        of such functions only (no tf., no prints); called with numbers, it returns one."""
+        for n in ast.walk(node):
+            if n is node or isinstance(n, _ARITHMETIC):
+                continue
+            if isinstance(n, ast.Constant) and type(n.value) in (int, float, str):
+                continue
+            if isinstance(n, ast.BinOp) and not isinstance(n.op, ast.MatMult):
+                continue
+            if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant):
+                continue            # a docstring
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not n.keywords:
+                kind, internal = self.bind.get(n.func.id, (None, None))
+                if kind == "function" and self.fn_info[internal].python:
+                    continue
+            return False
+        return True
+
+    def python_binding(self, name, internal, py, line, is_input=False) -> None:
+        """Remember that ``name`` holds a plain Python number, and compute it as the cell
+        runs (a ``python`` step); ``is_input``: a number literal, the last short line."""
+        if py is None:
+            self.pynum.pop(name, None)
+            return
+        self.pynum[name] = (py[0], internal)
+        self.py_names.add(internal)
+        if is_input:
+            self.pylit[internal] = self.literal(py[1])
+            self.py_inputs[internal] = len(self.short) - 1
+        self.steps.append(sc.Step("python", internal, item=_Exprs(py[1], python=True),
+                                  line=line))
 
     def name_item(self, node):
         kind, internal = self.bind.get(node.id, (None, None))
         if kind in ("input", "value"):
+            self.refs.add(internal)
             return sc.Name(internal, "value")
         if kind == "script":
             return sc.Name(node.id, "script")
@@ -591,6 +835,14 @@ class _Reader:
         if items is None:
             raise self.err(gen.iter, "loop over a list of names or of gradients")
         g = self.gradient(elt, loop=var)
+        values = {b[1] for b in self.bind.values() if b[0] == "value"}
+        if isinstance(items, sc.Seq) and isinstance(g.target, sc.Name) and \
+                g.target.where == "loop" and \
+                all(isinstance(i, sc.Name) and i.where == "value" and i.name in values
+                    for i in items.items):
+            # [tape.gradient(z, [w1, w2]) for z in (z1, z2, z3)]: the page's targets are z1..z3
+            self.last_gradient = (g.tape, tuple(i.name for i in items.items),
+                                  tuple(i.name for i in _flat(g.sources)))
         return sc.GradientMap(g.tape, g.method, var, items, g.target, g.sources, node.lineno)
 
     # -- the top level ----------------------------------------------------------------------
@@ -622,6 +874,7 @@ class _Reader:
     def prepare(self, target, value):
         name = target.id
         self.check_name(name, target)
+        py = self.py_number(value)          # read before any name of this line is bound
         inp = self.input_value(value)
         if inp is not None:
             def bind():
@@ -631,8 +884,10 @@ class _Reader:
                 self.short.append((f"{internal} = {call}({_lit_text(lit)})", value.lineno,
                                    self.col(value)))
                 self.bind[name] = ("input", internal)
+                self.data.add(internal)
+                self.python_binding(name, internal, py, value.lineno, is_input=True)
             return bind
-        if _is_tape_call(value) or isinstance(value, ast.ListComp):
+        if _is_tape_call(value) or isinstance(value, ast.ListComp) or self.scripty(value):
             item = self.item(value)
 
             def bind():
@@ -652,6 +907,8 @@ class _Reader:
                                self.col(value)))
             self.steps.append(sc.Step("assign", internal, line=value.lineno))
             self.bind[name] = ("value", internal)
+            self.data.add(internal)
+            self.python_binding(name, internal, py, value.lineno)
         return bind
 
     def input_value(self, node):
@@ -729,6 +986,39 @@ class _Reader:
             self.statement(s)
         for tape in reversed(opened):
             self.steps.append(sc.Step("exit", tape, line=st.lineno))
+
+    def top_if(self, st) -> sc.When:
+        """An ``if`` of the script (at the top level or in a tape's block) around prints:
+        its test is read as a condition on the program's values (or ``x is None``)."""
+        t = st.test
+        if isinstance(t, ast.Compare) and len(t.ops) == 1 and \
+                isinstance(t.ops[0], (ast.Is, ast.IsNot)) and \
+                isinstance(t.comparators[0], ast.Constant) and t.comparators[0].value is None:
+            test = sc.IsNone(self.item(t.left), isinstance(t.ops[0], ast.IsNot))
+        elif self.py_condition(t) is not None:      # plain numbers: Python's own comparison
+            test = sc.PyNumber("bool", _Exprs(self.py_condition(t), boolean=True, python=True))
+        else:
+            self.nodes = 0
+            test = _Exprs(self.norm(t, None), boolean=True)
+        return sc.When(test, self.top_branch(st.body), self.top_branch(st.orelse), st.lineno)
+
+    def top_branch(self, body) -> tuple:
+        out = []
+        for s in body:
+            if isinstance(s, ast.Pass) or isinstance(s, ast.Expr) and \
+                    isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
+                continue
+            if isinstance(s, ast.If):
+                out.append(self.top_if(s))
+                continue
+            kind = _effect_kind(s.value) if isinstance(s, ast.Expr) else None
+            if kind is None:
+                raise self.err(s, "only print, tf.print and tf.debugging.assert_rank can go "
+                               "inside an if outside a function",
+                               "to choose a value write 'y = a if cond else b', or put the "
+                               "if inside a function (def)")
+            out.append(self.effect(s.value, kind, None))
+        return tuple(out)
 
     def expression_statement(self, st) -> None:
         v = st.value
@@ -870,6 +1160,7 @@ class _Reader:
         else:
             kind, internal = self.bind.get(name, (None, None))
             if kind in ("input", "value"):
+                self.refs.add(internal)
                 return ast.Name(internal)
             if kind == "script":
                 raise self.err(node, f"'{name}' holds a gradient from the tape; the graph "
@@ -943,6 +1234,10 @@ class _Reader:
         if dotted in ("tf.logical_not", "tf.math.logical_not"):
             self.arity(node, dotted, 1)
             return ast.UnaryOp(ast.Not(), self._norm(node.args[0], env))
+        if dotted.startswith(("tf.keras.", "tf.optimizers.")):
+            raise self.err(node, f"'{dotted}' is not allowed: Keras objects (optimizers, "
+                           "layers, models) and the training loops that use them are not "
+                           "supported in a pasted cell", _TRAIN_HINT)
         op = SPELLINGS.get(dotted)
         if op is None:
             known = ", ".join(s for s in list(SPELLINGS)[16:40])
@@ -985,6 +1280,19 @@ class _Reader:
 
     # -- the program ------------------------------------------------------------------------------
     def program(self, source: str):
+        # a plain Python number that nothing of the program or the script's tensors reads
+        # (seed 002's eps) is the script's own, not an input of the graph
+        dropped = {n for n in self.py_inputs if n not in self.refs}
+        lines = {self.py_inputs[n] for n in dropped}
+        if dropped and not self.data - dropped:
+            first = min(lines)
+            raise ProgramError("this cell computes with plain Python numbers only: it has no "
+                               "tensor for the graph to draw or a tape to differentiate",
+                               self.short[first][1], self.short[first][2],
+                               "its numbers are Python's; to see a graph, make an input a "
+                               "tensor (w1 = tf.Variable(5.)) and compute a value from it "
+                               "under a tape")
+        self.short = [s for i, s in enumerate(self.short) if i not in lines]
         if not self.short:
             raise ProgramError("the program has no inputs and no values", 1, 1,
                                "add an input such as 'x = tf.constant(2.0)' and a value "
@@ -1013,7 +1321,7 @@ class _Reader:
                 effects=tuple(self.bind_effect(prog, e, scope) for e in info.effects),
                 rule_effects=tuple(self.bind_effect(prog, e, fn.rule_params)
                                    for e in info.rule_effects))
-        prog.script = tuple(self.steps)
+        prog.script = tuple(self.bind_step(prog, s, dropped) for s in self.steps)
         if self.last_gradient is not None:
             tape, targets, sources = self.last_gradient
             prog.targets = tuple(t for t in targets if t in prog.expressions or
@@ -1024,13 +1332,34 @@ class _Reader:
                                if i.kind == "constant" and n in watched)
         return prog
 
-    def bind_effect(self, prog, effect: sc.Effect, scope) -> sc.Effect:
-        """An effect of a function body with its expressions read by the short form."""
+    def bind_step(self, prog, step, dropped):
+        """A script step with its expressions read by the short form."""
+        if step.kind == "effect":
+            return dataclasses.replace(step, item=self.bind_effect(prog, step.item, None))
+        if step.kind == "python" and step.name in self.py_inputs and step.name not in dropped:
+            return dataclasses.replace(step, item=None)     # the input's value, as given
+        if step.kind in ("let", "python"):
+            bound = self.bind_effect(prog, sc.Effect("", (step.item,), step.line), None)
+            return dataclasses.replace(step, item=bound.args[0])
+        return step
+
+    def bind_effect(self, prog, effect, scope):
+        """An effect (of a function body, a rule, or the script: ``scope`` None) with its
+        expressions read by the short form."""
+        if isinstance(effect, sc.When):
+            return dataclasses.replace(
+                effect, test=self.bind_effect(prog, sc.Effect("", (effect.test,), effect.line),
+                                              scope).args[0],
+                then=tuple(self.bind_effect(prog, e, scope) for e in effect.then),
+                other=tuple(self.bind_effect(prog, e, scope) for e in effect.other))
+
         def conv(item):
             if isinstance(item, _Exprs):
                 text = ast.unparse(item.tree)
                 try:
-                    return sc.Expr(lang.scoped_expression(prog, text, scope, effect.line))
+                    return sc.Expr(lang.scoped_expression(
+                        prog, text, self.py_names if item.python else scope, effect.line,
+                        boolean=item.boolean))
                 except ProgramError as e:
                     raise ProgramError(e.message, effect.line, 1, e.hint) from None
             if isinstance(item, sc.Format):
@@ -1041,6 +1370,17 @@ class _Reader:
                 return sc.Seq(tuple(conv(p) for p in item.items), item.kind)
             if isinstance(item, sc.Method):
                 return sc.Method(conv(item.item), item.method)
+            if isinstance(item, sc.IsNone):
+                return dataclasses.replace(item, item=conv(item.item))
+            if isinstance(item, sc.PyNumber):
+                return dataclasses.replace(item, expr=conv(item.expr))
+            if isinstance(item, sc.Apply):
+                return dataclasses.replace(item, args=tuple(conv(a) for a in item.args))
+            if isinstance(item, sc.IfNone):
+                return dataclasses.replace(item, test=conv(item.test), then=conv(item.then),
+                                           other=conv(item.other))
+            if isinstance(item, sc.Index):
+                return dataclasses.replace(item, item=conv(item.item))
             return item
         return dataclasses.replace(effect, args=tuple(conv(a) for a in effect.args))
 
@@ -1069,6 +1409,23 @@ class _Relined(Fold):
         else:
             n = dataclasses.replace(n, args=tuple(args))
         return self._line(n)
+
+
+_PY_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+_ARITHMETIC = (ast.arguments, ast.arg, ast.Return, ast.Assign, ast.AugAssign, ast.If, ast.Pass,
+               ast.UnaryOp, ast.Compare, ast.BoolOp, ast.IfExp, ast.Name, ast.Tuple,
+               ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+
+
+def _py_kind(op, a: str, b: str, exponent) -> str:
+    """The type Python gives ``a op b`` of ints and floats: / is always a float, ** of
+    ints an int for a literal exponent of 0 or more."""
+    if isinstance(op, ast.Div):
+        return "float"
+    if isinstance(op, ast.Pow):
+        return "int" if a == b == "int" and type(exponent) is int and exponent >= 0 \
+            else "float"
+    return "int" if a == b == "int" else "float"
 
 
 def _dotted(node) -> str | None:
@@ -1125,7 +1482,7 @@ def _refused(st, inside=None) -> str:
             ast.Try: "try/except", ast.ClassDef: "classes", ast.Global: "global",
             ast.Nonlocal: "nonlocal", ast.Raise: "raise", ast.Assert: "assert",
             ast.AsyncFunctionDef: "async functions", ast.AsyncWith: "async with",
-            ast.Return: "return outside a function", ast.If: "if at the top level",
+            ast.Return: "return outside a function",
             ast.Break: "break", ast.Continue: "continue", ast.Match: "match",
             ast.AnnAssign: "annotated assignments", ast.With: "with inside a function",
             ast.Delete: "del inside a function", ast.Import: "import inside a function",

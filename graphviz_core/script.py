@@ -15,16 +15,18 @@ Nothing here evaluates user text: every step was built by the parser from an all
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import tensorflow as tf
 
-from .language import ProgramError
+from .language import LIMITS, ProgramError
+from .ops import OPS, ShapeError, size
 
 __all__ = ["FString", "Format", "Name", "Method", "Gradient", "GradientMap", "Seq",
-           "Index", "IfNone", "Expr", "Constant", "Effect", "Step", "Output", "ScriptError",
-           "OUTPUT_LIMIT"]
+           "Index", "IfNone", "IsNone", "Expr", "PyNumber", "Apply", "Constant", "Effect", "When",
+           "Step", "Output", "ScriptError", "OUTPUT_LIMIT"]
 
 OUTPUT_LIMIT = {"lines": 500, "chars": 50_000}
 """What one run may print; more is cut with a note (a print inside a rule runs per call)."""
@@ -63,6 +65,25 @@ class Name:
 class Expr:
     """An expression of a function body or rule (params, locals inlined, the upstream)."""
     expr: object
+
+
+@dataclass(frozen=True)
+class PyNumber:
+    """A value that Python computes as a plain number (``w1, w2 = 5, 3`` then
+    ``(f(w1 + eps, w2) - f(w1, w2)) / eps``): ``expr`` over the script's Python numbers,
+    computed by TensorFlow in float64 (a Python float is a double) and shown as Python shows
+    an ``int`` or a ``float`` (``kind``)."""
+    kind: str                 # "int" | "float" | "bool" (a comparison of them)
+    expr: object
+
+
+@dataclass(frozen=True)
+class Apply:
+    """``tf.reduce_sum(tf.stack([...]), axis=0)`` in a print: a registry op (TensorFlow's
+    own function) on displayed values, such as a comprehension's gradients."""
+    op: str
+    args: tuple
+    keywords: tuple = ()      # (name, literal) pairs
 
 
 @dataclass(frozen=True)
@@ -118,6 +139,13 @@ class IfNone:
 
 
 @dataclass(frozen=True)
+class IsNone:
+    """``x is None`` (``negate``: ``x is not None``) as the test of an ``if``: a Python bool."""
+    item: object
+    negate: bool = False
+
+
+@dataclass(frozen=True)
 class Effect:
     """A statement that shows something: ``print``, ``tf.print``, a notebook's displayed
     last expression (``display``), or ``tf.debugging.assert_rank`` (``args``: item, rank)."""
@@ -129,12 +157,26 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class When:
+    """``if test:`` ... ``else:`` ... around prints: the effects of the branch Python's ``if``
+    takes run, the others do not. ``test`` is an :class:`Expr` (a condition on the run's
+    values, as the function's own ``if`` decides it) or an :class:`IsNone`; ``then`` and
+    ``other`` hold :class:`Effect` and nested :class:`When`."""
+    test: object
+    then: tuple
+    other: tuple
+    line: int
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of the script around the program, in source order.
 
     ``assign`` name (the next value of the program), ``enter`` / ``exit`` a tape
     (``persistent``, ``watch_accessed``), ``watch`` names on a tape, ``effect``, ``let``
-    (a script value: name = item), ``del`` a tape.
+    (a script value: name = item), ``del`` a tape, ``python`` name (a Python number the
+    cell computes: ``item`` an :class:`Expr` of the Python numbers before it, or None for an
+    input's own number).
     """
     kind: str
     name: str = ""
@@ -201,10 +243,13 @@ class Scope:
     """What a display item can read: the run's values, the script's values, a function's
     environment (for :class:`Expr`, evaluated by ``evaluate``) and the script's tapes."""
 
-    def __init__(self, values, script=None, evaluate=None, tapes=None, budget=None):
+    def __init__(self, values, script=None, evaluate=None, tapes=None, budget=None,
+                 python=None, numbers=None):
         self.values, self.script = values, script if script is not None else {}
         self.evaluate, self.budget = evaluate, budget
         self.tapes = tapes if tapes is not None else {}
+        self.python = python        # python(expr, numbers): float64, as Python computes
+        self.numbers = numbers if numbers is not None else {}
         self.loop: dict = {}
 
     def get(self, item):
@@ -217,7 +262,11 @@ class Scope:
                 return self.loop[item.name]
             return (self.script if item.where == "script" else self.values)[item.name]
         if isinstance(item, Expr):
-            return self.evaluate(item.expr)
+            return self._weigh(self.evaluate(item.expr))
+        if isinstance(item, PyNumber):
+            return _number(self.python(item.expr.expr, self.numbers), item.kind)
+        if isinstance(item, Apply):
+            return self._weigh(_apply(item, [self.get(a) for a in item.args]))
         if isinstance(item, FString):
             return "".join(p.value if isinstance(p, Constant) else _format(self.get(p.item), p)
                            for p in item.parts)
@@ -240,6 +289,8 @@ class Scope:
         if isinstance(item, IfNone):
             is_none = self.get(item.test) is None
             return self.get(item.then if is_none != item.negate else item.other)
+        if isinstance(item, IsNone):
+            return (self.get(item.item) is None) != item.negate
         if isinstance(item, Gradient):
             return self._gradient(item.tape, item.method, self.get(item.target),
                                   self.get(item.sources))
@@ -252,6 +303,14 @@ class Scope:
             return out
         raise TypeError(f"unexpected item {item!r}")     # the parser builds nothing else
 
+    def _weigh(self, value):
+        """A computed value counts against the run's budget by its size (a print may not
+        make, one after another, more numbers than a run may hold)."""
+        if self.budget is not None:
+            n = getattr(getattr(value, "shape", None), "num_elements", lambda: 1)()
+            self.budget.tick((n or 1) // 16)
+        return value
+
     def _gradient(self, tape_name, method, target, sources):
         tape = self.tapes[tape_name]
         if self.budget is not None:
@@ -259,6 +318,35 @@ class Scope:
         if method == "jacobian":
             return tape.jacobian(target, sources)
         return tape.gradient(target, sources)
+
+
+def _number(t, kind):
+    """A float64 tensor (a boolean one for a comparison) as the Python value it stands for."""
+    if kind == "bool":
+        return bool(t)
+    v = float(t)
+    return int(v) if kind == "int" and math.isfinite(v) else v
+
+
+def _apply(item: Apply, args):
+    """Run a registry op on displayed values, its size checked first by the registry's
+    shape rule (values here come from the program's, which are bounded, but ops such as
+    an outer product can make more of them)."""
+    spec = OPS[item.op]
+    kw = dict(item.keywords)
+    if spec.variadic:
+        args = list(args[0]) if isinstance(args[0], (list, tuple)) else [args[0]]
+    try:
+        shapes = [tuple(tf.convert_to_tensor(a).shape) for a in args]
+        out = spec.shape(shapes, kw)
+    except (ShapeError, ValueError, TypeError, tf.errors.OpError):
+        out = None                  # TensorFlow itself says what is wrong, below
+    if out is not None and (size(out) > LIMITS["trace_elements"] or
+                            len(out) > LIMITS["rank"] + 1):
+        raise ProgramError(f"{item.op} here would make a value of shape {tuple(out)}; the "
+                           f"limit is {LIMITS['trace_elements']:,} numbers", 1, 1,
+                           "print smaller values")
+    return spec.fn(*args, **kw)
 
 
 def _format(value, part: Format) -> str:
@@ -298,8 +386,21 @@ def tf_text(values, sep=" ", end="\n") -> str:
 
 
 def show(effect: Effect, scope: Scope, output: Output) -> None:
-    """Run one effect: print, tf.print, a displayed value, or assert_rank."""
+    """Run one effect: print, tf.print, a displayed value, assert_rank, or the branch of an
+    ``if`` (:class:`When`) that its test takes."""
     if not output.active:
+        return
+    if isinstance(effect, When):
+        test = scope.get(effect.test)
+        try:
+            taken = bool(test)      # what Python's if does with it (a tensor: its one value)
+        except (ValueError, TypeError, tf.errors.OpError) as e:
+            output.fail(e)
+            raise ScriptError(output.error, effect.line, 1,
+                              "an if decides on one value: reduce a tensor first, e.g. "
+                              "tf.reduce_all(x > 0)") from None
+        for e in effect.then if taken else effect.other:
+            show(e, scope, output)
         return
     if effect.kind == "assert_rank":
         value, rank = (scope.get(a) for a in effect.args)
@@ -326,12 +427,16 @@ class ScriptRun:
     output: Output
     tapes: dict = field(default_factory=dict)       # name -> tf.GradientTape (entered)
     values: dict = field(default_factory=dict)      # script values (gradient results)
+    numbers: dict = field(default_factory=dict)     # the cell's Python numbers (float64)
 
 
 def run_steps(steps, assign, env: dict, sources: dict, variables: set, run: ScriptRun,
-              budget=None) -> None:
+              budget=None, evaluate=None, python=None) -> None:
     """Run the script's steps in order; ``assign(name)`` evaluates the program's next value
-    (and returns nothing); ``env`` holds the run's tensors by name as they are assigned.
+    (and returns nothing); ``env`` holds the run's tensors by name as they are assigned;
+    ``evaluate(expr)`` computes an :class:`Expr` of the program's values (an ``if``'s test)
+    with TensorFlow, as the program's own values are computed; ``python(expr, numbers)``
+    computes a Python number in float64 (``python(name, None)``: an input's own number).
 
     A tape is entered and exited for real; if TensorFlow raises in a gradient call or a
     print, the printout says so and the rest of the script only computes the program's
@@ -339,7 +444,8 @@ def run_steps(steps, assign, env: dict, sources: dict, variables: set, run: Scri
     """
     out = run.output
     entered: list = []
-    scope = Scope(env, run.values, tapes=run.tapes, budget=budget)
+    scope = Scope(env, run.values, evaluate=evaluate, tapes=run.tapes, budget=budget,
+                  python=python, numbers=run.numbers)
     try:
         for step in steps:
             if step.kind == "assign":
@@ -373,6 +479,9 @@ def run_steps(steps, assign, env: dict, sources: dict, variables: set, run: Scri
                     run.tapes.pop(step.name, None)
                 elif step.kind == "let":
                     run.values[step.name] = scope.get(step.item)
+                elif step.kind == "python":     # as Python computes it, printed or not
+                    run.numbers[step.name] = python(step.name, None) if step.item is None \
+                        else python(step.item.expr, run.numbers)
                 elif step.kind == "effect":
                     show(step.item, scope, out)
             except ProgramError:

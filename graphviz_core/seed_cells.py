@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .examples import Preset
 
-__all__ = ["PYTHON_PRESETS", "PRINTED", "CELLS"]
+__all__ = ["PYTHON_PRESETS", "PRINTED", "CELLS", "TRAINING_CELL", "TRAINING_PRINTED"]
 
 CELLS = {
     ('000', 2): r'''import tensorflow as tf
@@ -143,6 +143,13 @@ tf.print(f'\nfinal dy/dx={tape.gradient(y, x)}')
     ('002', 2): r'''def f(w1, w2):
     return 3 * w1 ** 2 + 2 * w1 * w2
 ''',
+    ('002', 3): r'''w1, w2 = 5, 3
+eps = 1e-6 # Small difference
+''',
+    ('002', 4): r'''(f(w1 + eps, w2) - f(w1, w2)) / eps
+''',
+    ('002', 5): r'''(f(w1, w2 + eps) - f(w1, w2)) / eps
+''',
     ('002', 6): r'''w1, w2 = tf.Variable(5.), tf.Variable(3.)
 ''',
     ('002', 7): r'''with tf.GradientTape() as tape: # Creating a tape that records the computations
@@ -189,6 +196,12 @@ dz_dw2 # Gives error as the tape can be used only once.
     z2 = f(w1, w2 + 5.)
     z3 = f(w1, w2 + 7.)
 tape.gradient([z1, z2, z3], [w1, w2]) # Gradients for multiple outputs.
+''',
+    ('002', 23): r'''with tf.GradientTape(persistent = True) as tape:
+    z1 = f(w1, w2 + 2.)
+    z2 = f(w1, w2 + 5.)
+    z3 = f(w1, w2 + 7.)
+tf.reduce_sum(tf.stack([tape.gradient(z, [w1, w2]) for z in (z1, z2, z3)]), axis = 0) # The above cell is same as this one
 ''',
     ('002', 24): r'''with tf.GradientTape(persistent = True) as hessian_tape:
     with tf.GradientTape() as tape:
@@ -292,6 +305,31 @@ tf.print(tape.gradient(loss, x))
 ''',
 }
 
+# Seed 003's training loop: not a preset. A pasted cell is read into one program and drawn as
+# one run; a loop of Keras optimizer steps is many runs that change x in place, which the
+# Train tab does instead (tests/test_pyform.py checks the refusal and the Train tab's numbers).
+TRAINING_CELL = r'''x = tf.Variable(-1.0)
+opt = tf.keras.optimizers.Adam(1e-1)
+# opt = tf.keras.optimizers.SGD(1)
+
+def train_step():
+    with tf.GradientTape() as tape:
+        y = differentiable_sign(x)
+        loss = tf.nn.l2_loss(y - tf.constant(1.0))
+    grads = tape.gradient(loss, x)
+    opt.apply_gradients(zip([grads], [x]))
+    return loss, y, grads
+
+for i in range(100):
+    loss, y, grads = train_step()
+    if i % 10 == 0:
+        tf.print(i, loss, grads, x, y)
+'''
+TRAINING_PRINTED = ['0 2 -0.393223882 -0.89999783 -1', '10 0 0 0.0995881185 1',
+                    '20 0 0 0.6450876 1', '30 0 0 0.855591536 1', '40 0 0 0.938390434 1',
+                    '50 0 0 0.970632374 1', '60 0 0 0.983009696 1', '70 0 0 0.987700462 1',
+                    '80 0 0 0.989459515 1', '90 0 0 0.990113616 1']
+
 
 def _cells(*keys) -> str:
     return "\n".join(CELLS[k] for k in keys)
@@ -322,6 +360,9 @@ PYTHON_PRESETS = [
     Preset('py_f_variables', 'Python: f(w1, w2) with Variables', '002',
            'Seed 002, cells 1, 2, 6-9: tape.gradient(z, [w1, w2]) = 36, 10.',
            _cells(('002', 1), ('002', 2), ('002', 6), ('002', 7), ('002', 8), ('002', 9))),
+    Preset('py_f_finite', 'Python: finite differences, then autodiff', '002',
+           'Seed 002, cells 1-9: (f(w1 + eps, w2) - f(w1, w2)) / eps on Python numbers (float64, as Python computes them): 36.000003007075065 and 10.000000003174137; then the tape: 36, 10.',
+           _cells(('002', 1), ('002', 2), ('002', 3), ('002', 4), ('002', 5), ('002', 6), ('002', 7), ('002', 8), ('002', 9))),
     Preset('py_f_tape_once', 'Python: a tape used twice (RuntimeError)', '002',
            "Seed 002, cells 10-12: the second gradient on a non-persistent tape is TensorFlow's RuntimeError.",
            _cells(('002', 1), ('002', 2), ('002', 6), ('002', 10), ('002', 11), ('002', 12))),
@@ -337,6 +378,9 @@ PYTHON_PRESETS = [
     Preset('py_f_multi', 'Python: several targets', '002',
            'Seed 002, cell 22: tape.gradient([z1, z2, z3], [w1, w2]) = 136, 30.',
            _cells(('002', 1), ('002', 2), ('002', 6), ('002', 22)), targets=('z1', 'z2', 'z3')),
+    Preset('py_f_stack', 'Python: several targets, by a comprehension', '002',
+           'Seed 002, cell 23: tf.reduce_sum(tf.stack([tape.gradient(z, [w1, w2]) for z in (z1, z2, z3)]), axis=0) = [136, 30].',
+           _cells(('002', 1), ('002', 2), ('002', 6), ('002', 23))),
     Preset('py_hessian', 'Python: Hessian with nested tapes', '002',
            'Seed 002, cells 24-26: jacobians 36, 10; hessians [[6, 2], [2, None]].',
            _cells(('002', 1), ('002', 2), ('002', 6), ('002', 24), ('002', 25), ('002', 26))),
@@ -369,11 +413,13 @@ PRINTED = {
     'py_straight_7': ['Step 1 Output 36.0', 'Step 2 Output 183.0', 'First step output  49.0', 'Second step output  248.0', 'Gradient for Step 1  14.0', 'Gradient for Step 2  70.0'],
     'py_foo': ['x=2.0\ty=4.0', 'x=4.0\ty=16.0', 'x=16.0\ty=256.0', 'x=16.0\tupstream=1.0\tcurrent=32.0\t\tdownstream=32.0', 'x=4.0\tupstream=32.0\tcurrent=8.0\t\tdownstream=256.0', 'x=2.0\tupstream=256.0\tcurrent=4.0\t\tdownstream=1024.0', '', 'final dy/dx=1024.0'],
     'py_f_variables': ['[<tf.Tensor: shape=(), dtype=float32, numpy=36.0>, <tf.Tensor: shape=(), dtype=float32, numpy=10.0>]'],
+    'py_f_finite': ['36.000003007075065', '10.000000003174137', '[<tf.Tensor: shape=(), dtype=float32, numpy=36.0>, <tf.Tensor: shape=(), dtype=float32, numpy=10.0>]'],
     'py_f_tape_once': ['<tf.Tensor: shape=(), dtype=float32, numpy=36.0>', 'RuntimeError: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)'],
     'py_f_persistent': ['<tf.Tensor: shape=(), dtype=float32, numpy=36.0>', '<tf.Tensor: shape=(), dtype=float32, numpy=10.0>'],
     'py_f_constants': ['[None, None]'],
     'py_f_watch': ['[<tf.Tensor: shape=(), dtype=float32, numpy=36.0>, <tf.Tensor: shape=(), dtype=float32, numpy=10.0>]'],
     'py_f_multi': ['[<tf.Tensor: shape=(), dtype=float32, numpy=136.0>, <tf.Tensor: shape=(), dtype=float32, numpy=30.0>]'],
+    'py_f_stack': ['<tf.Tensor: shape=(2,), dtype=float32, numpy=array([136.,  30.], dtype=float32)>'],
     'py_hessian': ['[<tf.Tensor: shape=(), dtype=float32, numpy=36.0>, <tf.Tensor: shape=(), dtype=float32, numpy=10.0>]', '[[<tf.Tensor: shape=(), dtype=float32, numpy=6.0>, <tf.Tensor: shape=(), dtype=float32, numpy=2.0>], [<tf.Tensor: shape=(), dtype=float32, numpy=2.0>, None]]'],
     'py_f_stop': ['[<tf.Tensor: shape=(), dtype=float32, numpy=30.0>, None]'],
     'py_softplus': ['[<tf.Tensor: shape=(1,), dtype=float32, numpy=array([nan], dtype=float32)>]'],

@@ -277,6 +277,7 @@ LINKS = [
     ("many-bad-inputs", {"in": ",".join(f"v{i}:?" for i in range(1000))}, "more problems"),
     ("bad-mode", {"modes": "foo:evil"}, "automatic or custom"),
     ("bad-dtype", {"dtype": "float16"}, "float32 or float64"),
+    ("bad-form", {"form": "exec"}, "form in the link must be python or short"),
     ("bad-speed", {"speed": "1e308"}, "speed in the link"),
     ("text-speed", {"speed": "fast"}, "speed in the link"),
     ("odd-flags", {"expand": "maybe", "presentation": "\x00"}, None),

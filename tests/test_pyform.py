@@ -133,6 +133,259 @@ def test_print_formats_as_python_and_tf_print_as_tensorflow():
     assert t.output == [str(tf.constant([2.0, 4.0])), "[2 4]", "5.00 [2. 4.]", "sum: 5"]
 
 
+# print inside if/else ----------------------------------------------------------------------
+_BRANCHES = """import tensorflow as tf
+def f(x):
+    if x > 5:
+        print("big", x)
+    else:
+        print("small", x)
+    y = x * x
+    if y > 30:
+        return y
+    print("after", y)
+    return 2 * y
+
+@tf.custom_gradient
+def g(x):
+    def grad(dy):
+        if x > 5:
+            print("rule above", dy)
+            d = 2 * x * dy
+        else:
+            print("rule below", dy)
+            d = dy
+        return d
+    return x * x, grad
+
+x = tf.constant(7.0)
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(x)
+    y = f(x)
+    z = g(x)
+    if y > 40:
+        print("y is big")
+    elif y > 10:
+        print("y is medium")
+    else:
+        print("y is", y)
+print(tape.gradient(y, x))
+print(tape.gradient(z, x))
+"""
+
+
+def _branches_in_tensorflow(x0):
+    """The same cell, run by Python and TensorFlow themselves (what the notebook prints)."""
+    import contextlib
+    import io
+
+    def f(x):
+        if x > 5:
+            print("big", x)
+        else:
+            print("small", x)
+        y = x * x
+        if y > 30:
+            return y
+        print("after", y)
+        return 2 * y
+
+    @tf.custom_gradient
+    def g(x):
+        def grad(dy):
+            if x > 5:
+                print("rule above", dy)
+                d = 2 * x * dy
+            else:
+                print("rule below", dy)
+                d = dy
+            return d
+        return x * x, grad
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        x = tf.constant(x0)
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = f(x)
+            z = g(x)
+            if y > 40:
+                print("y is big")
+            elif y > 10:
+                print("y is medium")
+            else:
+                print("y is", y)
+        print(tape.gradient(y, x))
+        print(tape.gradient(z, x))
+    return out.getvalue().rstrip("\n").split("\n")
+
+
+@pytest.mark.parametrize("x0", [7.0, 5.0, 2.0, 1.0])
+def test_prints_inside_if_else_print_the_branch_python_takes(x0):
+    want = _branches_in_tensorflow(x0)
+    t = gc.trace(gc.parse(_BRANCHES.replace("7.0", str(x0))), targets=["y"])
+    assert t.output == want
+    # one branch of each if printed, never both
+    assert sum(line.startswith(("big", "small")) for line in t.output) == 1
+    assert sum(line.startswith("rule ") for line in t.output) == 1
+    assert sum(line.startswith("y is") for line in t.output) == 1
+
+
+def test_a_print_after_an_if_that_returns_prints_only_on_the_path_that_reaches_it():
+    t7 = gc.trace(gc.parse(_BRANCHES), targets=["y"])
+    t2 = gc.trace(gc.parse(_BRANCHES.replace("7.0", "2.0")), targets=["y"])
+    assert not any(line.startswith("after") for line in t7.output)
+    assert "after tf.Tensor(4.0, shape=(), dtype=float32)" in t2.output
+
+
+def test_tf_print_and_is_none_in_a_top_level_if():
+    src = ("import tensorflow as tf\nx = tf.constant(2.0)\nc = tf.constant(1.0)\n"
+           "with tf.GradientTape() as tape:\n    tape.watch(x)\n    y = x * x\n"
+           "    if y >= 4:\n        tf.print('y =', y)\n"
+           "g, h = tape.gradient(y, [x, c])\n"
+           "if g is not None:\n    tf.print(f'dy/dx={g}')\n"
+           "if h is None:\n    print('no gradient for c')\nelse:\n    print(h)\n")
+    t = gc.trace(gc.parse(src))
+    assert t.output == ["y = 4", "dy/dx=4.0", "no gradient for c"]
+
+
+def test_an_if_on_a_tensor_of_several_values_is_pythons_error_at_its_line():
+    src = ("import tensorflow as tf\ndef f(x):\n    if x > 1:\n        print('big')\n"
+           "    return x * x\nx = tf.constant([1.0, 2.0])\ny = tf.reduce_sum(f(x))\n")
+    ex = gc.explore(src)
+    assert not ex.ok and ex.error.line == 3
+    with pytest.raises(ValueError) as want:      # what Python says to the same if
+        bool(tf.constant([1.0, 2.0]) > 1)
+    assert ex.output == [f"ValueError: {want.value}"]
+
+
+# plain Python numbers, comprehensions of gradients, and the training loop (seeds 002, 003) --
+def test_finite_differences_on_python_numbers_are_pythons_own_numbers():
+    def f(w1, w2):                       # seed 002's cell 2, run by Python itself
+        return 3 * w1 ** 2 + 2 * w1 * w2
+    w1, w2, eps = 5, 3, 1e-6
+    want = [repr((f(w1 + eps, w2) - f(w1, w2)) / eps), repr((f(w1, w2 + eps) - f(w1, w2)) / eps)]
+    assert want == PRINTED["py_f_finite"][:2]           # what the notebook printed
+    prog = gc.parse(PY["py_f_finite"].source)
+    # a Python float is a double whatever the page's precision; the tape's tensors follow it
+    for dtype, tensor in (("float32", "dtype=float32"), ("float64", "dtype=float64")):
+        t = gc.trace(prog, dtype=dtype)
+        assert t.output[:2] == want
+        assert tensor in t.output[2] and t.gradients == {"w1": 36.0, "w2": 10.0}
+    # the plain numbers are the script's, not inputs of the graph; the graph is cell 7's
+    assert list(prog.inputs) == ["w1", "w2"] and prog.assignments == ["z"]
+    short = gc.trace(gc.parse(PY["py_f_variables"].source))
+    assert _shape(gc.trace(prog)) == _shape(short)
+    # cells 1-5 alone have no tensor: said so at the first plain number, not drawn empty
+    cells = "\n".join(CELLS[("002", i)] for i in (1, 2, 3, 4, 5))
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse(cells)
+    assert "plain Python numbers only" in e.value.message and "tf.Variable" in e.value.hint
+    assert cells.split("\n")[e.value.line - 1] == "w1, w2 = 5, 3"
+
+
+def test_a_python_number_prints_as_python_prints_it():
+    import contextlib
+    import io
+    src = ("import tensorflow as tf\ndef g(a):\n    if a > 2:\n        return a * 2\n"
+           "    return a\nx = 2\ny = 3.5\nprint(x, y, x * 2, x ** 2, x / 2, -x, x ** -1, g(x + 1), "
+           "g(1.5))\nprint(f'{y:.3f} {x}')\nz = tf.constant(1.0)\nw = z * x\nprint(w)\n")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        def g(a):
+            if a > 2:
+                return a * 2
+            return a
+        x, y = 2, 3.5
+        print(x, y, x * 2, x ** 2, x / 2, -x, x ** -1, g(x + 1), g(1.5))
+        print(f'{y:.3f} {x}')
+        print(tf.constant(1.0) * x)
+    t = gc.trace(gc.parse(src))
+    assert t.output == out.getvalue().rstrip("\n").split("\n")
+
+
+def test_comparisons_of_python_numbers_are_pythons_bools_and_decide_its_ifs():
+    import contextlib
+    import io
+    src = ("import tensorflow as tf\nw1, eps = 5, 1e-6\nx = tf.constant(2.0)\ny = x * x\n"
+           "print(w1 > 3, eps < 1e-3 and w1 == 5, not w1 > 3, f'{eps:.2e}')\n"
+           "if eps < 1e-3:\n    print('small eps')\nelse:\n    print('big eps')\n")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        w1, eps = 5, 1e-6
+        print(w1 > 3, eps < 1e-3 and w1 == 5, not w1 > 3, f'{eps:.2e}')
+        print('small eps' if eps < 1e-3 else 'big eps')
+    prog = gc.parse(src)
+    assert gc.trace(prog).output == out.getvalue().rstrip("\n").split("\n")
+    assert list(prog.inputs) == ["x"]        # the if on eps does not make it a graph input
+
+
+def test_a_comprehension_of_gradients_in_tf_ops_is_tensorflows_result():
+    prog = gc.parse(PY["py_f_stack"].source)
+    assert prog.targets == ("z1", "z2", "z3")            # the comprehension's targets
+    t = gc.trace(prog)
+    w1, w2 = tf.Variable(5.), tf.Variable(3.)
+
+    def f(w1, w2):
+        return 3 * w1 ** 2 + 2 * w1 * w2
+    with tf.GradientTape(persistent=True) as tape:
+        z1, z2, z3 = f(w1, w2 + 2.), f(w1, w2 + 5.), f(w1, w2 + 7.)
+    want = tf.reduce_sum(tf.stack([tape.gradient(z, [w1, w2]) for z in (z1, z2, z3)]), axis=0)
+    assert t.output == [repr(want)] == PRINTED["py_f_stack"]
+    multi = gc.trace(gc.parse(PY["py_f_multi"].source), targets=PY["py_f_multi"].targets)
+    assert t.gradients == multi.gradients == {"w1": 136.0, "w2": 30.0}
+    assert _shape(t) == _shape(multi)
+
+
+def test_tf_ops_of_gradients_are_bounded_in_size():
+    x = "[" + ", ".join(["1.0"] * 256) + "]"
+    gs = "[" + ", ".join(["g"] * 20) + "]"
+    src = (f"import tensorflow as tf\nx = tf.constant({x})\n"
+           "with tf.GradientTape() as tape:\n    tape.watch(x)\n    y = tf.reduce_sum(x * x)\n"
+           f"g = tape.gradient(y, x)\nprint(tf.reduce_sum(tf.stack({gs})))\n"
+           f"print(tf.stack([tf.stack({gs}), tf.stack({gs}), tf.stack({gs}), tf.stack({gs})]))\n")
+    ex = gc.explore(src)
+    assert not ex.ok and "the limit is 20,000 numbers" in ex.error.message
+    assert ex.output[0] == "tf.Tensor(10240.0, shape=(), dtype=float32)"
+
+
+def test_the_training_loop_is_refused_at_its_optimizer_with_what_to_do_instead():
+    from graphviz_core.seed_cells import TRAINING_CELL
+    src = CELLS[("003", 4)] + "\n" + TRAINING_CELL
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse(src)
+    lines = src.split("\n")
+    assert lines[e.value.line - 1] == "opt = tf.keras.optimizers.Adam(1e-1)"
+    assert e.value.column == 7 and "Keras objects" in e.value.message
+    assert "Train tab" in e.value.hint and "without the loop" in e.value.hint
+    # the loop itself says the same
+    loop = TRAINING_CELL[TRAINING_CELL.index("for i"):]
+    with pytest.raises(gc.ProgramError) as e:
+        gc.parse(CELLS[("003", 4)] + "\n" + loop)
+    assert "loops (for) are not allowed" in e.value.message and "Train tab" in e.value.hint
+    assert (e.value.line, e.value.column) == (CELLS[("003", 4)].count("\n") + 2, 1)
+
+
+def test_the_training_cell_as_the_refusal_says_trains_to_the_notebooks_numbers():
+    """The hint's recipe: the function and its loss without the loop, trained by the Train
+    tab's gc.train (Adam, 0.1, 100 steps), print the notebook's numbers (tests/test_training.py
+    explains the tolerances: Keras 3's Adam rounds its first step differently)."""
+    from graphviz_core.seed_cells import TRAINING_PRINTED
+    src = CELLS[("003", 4)] + (
+        "\nx = tf.Variable(-1.0)\nwith tf.GradientTape() as tape:\n"
+        "    y = differentiable_sign(x)\n    loss = tf.nn.l2_loss(y - tf.constant(1.0))\n")
+    prog = gc.parse(src)
+    rows = gc.step_rows(list(gc.train(prog, ["x"], "loss", optimizer="adam",
+                                      learning_rate=0.1, steps=100)))
+    seed = [[float(v) for v in line.split()] for line in TRAINING_PRINTED]
+    assert [r["step"] for r in rows] == [int(s[0]) for s in seed]
+    assert (rows[0]["loss"], rows[0]["grads"], rows[0]["y"]) == (2.0, pytest.approx(
+        seed[0][2], rel=1e-6), -1.0)
+    assert rows[0]["x"] == pytest.approx(seed[0][3], abs=1e-5)
+    assert rows[9]["x"] == pytest.approx(seed[9][3], abs=1e-4)
+    assert all((r["loss"], r["grads"], r["y"]) == (0.0, 0.0, 1.0) for r in rows[1:])
+
+
 # to_tensorflow and the short form ---------------------------------------------------------
 def _shape(t):
     return (sorted((a["kind"], a["op"], a["names"]) for _, a in t.graph.nodes(data=True)),
@@ -190,7 +443,7 @@ CATALOGUE = [
     ("class A:\n    pass", 1, 1, "classes are not allowed"),
     ("try:\n    pass\nexcept Exception:\n    pass", 1, 1, "try/except is not allowed"),
     ("x = tf.constant(1.0)\nprint(f'{x:999999999}')", 2, 7, "format spec"),
-    ("x = tf.constant(1.0)\nprint('a' * 10**8)", 2, 7, "print can show"),
+    ("x = tf.constant(1.0)\nprint('a' * 10**8)", 2, 7, "strings are only allowed in print"),
     ("x = tf.constant(1.0)\ny = getattr(x, 'numpy')", 2, 5, "'getattr' is not allowed"),
     ("x = tf.constant(1.0)\ny = tf.keras.optimizers.Adam(0.1)", 2, 5, "is not allowed"),
     ("x = tf.constant(1.0)\nwith tf.GradientTape() as t:\n    y = x * x\n"
@@ -204,7 +457,38 @@ CATALOGUE = [
     ("x = tf.Variable(1.0)\ndel x", 2, 5, "only a tape can be deleted"),
     ("x = tf.constant(1.0)\ny = x // 2", 2, 5, "'//'"),
     ("x = tf.constant('abc')", 1, 17, "strings are only allowed in print"),
-    ("x = tf.constant(1.0)\nx.assign(2.0)", 2, 1, "print can show"),
+    ("x = tf.constant(1.0)\nx.assign(2.0)", 2, 1, "is not allowed in a computation"),
+    ("x = tf.constant(1.0)\nif x > 0:\n    y = x * 2", 3, 5,
+     "only print, tf.print and tf.debugging.assert_rank can go inside an if"),
+    ("x = tf.constant(1.0)\nif x > 0:\n    print(open('a'))", 3, 11, "'open' is not allowed"),
+    ("x = tf.constant(1.0)\nif eval('x'):\n    print(x)", 2, 4, "'eval' is not allowed"),
+    ("def f(x):\n    if x > 0:\n        print(x.__class__)\n    return x", 3, 15,
+     "'__class__' is not allowed"),
+    # comprehensions stay bounded: only over a list of names or of gradients, never a range
+    ("x = tf.constant(1.0)\ny = [x * i for i in range(10**9)]", 2, 5,
+     "comprehensions are not allowed"),
+    ("x = tf.constant(1.0)\nprint([x for i in range(10**9)])", 2, 7,
+     "comprehensions are not allowed"),
+    ("x = tf.constant(1.0)\ny = tf.stack([x for i in range(10**9)])", 2, 14,
+     "comprehensions are not allowed"),
+    ("x = tf.constant(1.0)\nwith tf.GradientTape() as tape:\n    tape.watch(x)\n"
+     "    y = x * x\ng = [tape.gradient(y, x) for i in range(10**9)]", 5, 35,
+     "loop over a list of names or of gradients"),
+    ("x = tf.constant(1.0)\nwith tf.GradientTape() as tape:\n    tape.watch(x)\n"
+     "    y = x * x\nprint(tf.reduce_sum(tf.stack([tape.gradient(y, x) for i in "
+     "range(10**9)])))", 5, 60, "loop over a list of names or of gradients"),
+    ("x = tf.constant(1.0)\nwith tf.GradientTape() as tape:\n    tape.watch(x)\n"
+     "    y = x * x\nprint(tf.reduce_sum(tape.gradient(y, x), axis=10**9))", 5, 47,
+     "axis= must be a small whole number"),
+    ("x = tf.constant(1.0)\nwith tf.GradientTape() as tape:\n    tape.watch(x)\n"
+     "    y = x * x\nprint(tf.broadcast_to(tape.gradient(y, x), [1000, 1000]))", 5, 7,
+     "of a gradient is not supported here"),
+    ("x = tf.constant(1.0)\nwith tf.GradientTape() as tape:\n    tape.watch(x)\n"
+     "    y = x * x\ng = tape.gradient(y, x)\nprint(g * 2)", 6, 7,
+     "a gradient from the tape can be printed"),
+    ("x = tf.Variable(-1.0)\nopt = tf.keras.optimizers.Adam(1e-1)", 2, 7,
+     "Keras objects (optimizers, layers, models) and the training loops"),
+    ("x = 2\nfor i in range(10**9):\n    x = x * 2", 2, 1, "loops (for) are not allowed"),
 ]
 
 

@@ -109,3 +109,24 @@ def test_a_pasted_cell_differentiates_what_its_last_gradient_call_does():
     assert not at.exception
     assert at.multiselect(key="targets").value == ["z1", "z2", "z3"]
     assert list(metrics(at).values()) == ["136", "30"]
+
+
+def test_finite_differences_then_autodiff_print_the_notebooks_numbers():
+    at = app()
+    at.selectbox(key="preset").set_value("py_f_finite").run()
+    assert not at.exception and not at.error
+    assert list(metrics(at).values()) == ["36", "10"]
+    assert "\n".join(PRINTED["py_f_finite"]) in printed(at)
+    # only the tensors are inputs of the graph: eps is a plain Python number of the script
+    assert at.number_input(key="in:w1") and not [n for n in at.number_input
+                                                  if n.key == "in:eps"]
+
+
+def test_the_training_loop_cell_is_refused_with_what_to_do_instead():
+    from graphviz_core.seed_cells import CELLS, TRAINING_CELL
+    src = CELLS[("003", 4)] + "\n" + TRAINING_CELL
+    at = app()
+    at.text_area(key="program").set_value(src).run()
+    assert not at.exception
+    assert at.text_area(key="program").value == src
+    assert at.error and "Keras objects" in at.error[0].value and "Train tab" in at.error[0].value
