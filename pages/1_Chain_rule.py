@@ -6,6 +6,7 @@ import streamlit as st
 
 from explorer_app import server as server_tuning
 from explorer_app import chrome as ui
+from explorer_app import lesson_state as ls
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -21,6 +22,11 @@ def chain_rule(n, x, dtype, animate, presentation):
 
 
 presentation = ui.lesson_sidebar("chain_presentation")
+# the settings travel in the address: a copied link opens the lesson this way
+SETTINGS = {"chain_n": ls.number(1, 8, integer=True), "chain_x": ls.number(-3.0, 3.0),
+            "chain_dtype": ls.choice("float32", "float64"),
+            "chain_animate": ls.choice(*[k for k, *_ in lessons.CHAIN_RULES])}
+ls.restore("chain", SETTINGS)
 
 st.title("The chain rule, one call at a time")
 st.caption("Seeds 001 and 003. foo(x) = x² is called n times in a row. In the backward pass "
@@ -103,3 +109,5 @@ for col, (key, title, rule, mode) in zip(cols, lessons.CHAIN_RULES):
                      f"{fmt(c.variants['automatic'].gradient)}.", icon=":material/warning:")
         st.caption(notes[key])
         st.markdown(f"[Open this program in the Explorer]({ui.presented(v.link, presentation)})")
+
+ls.keep(SETTINGS, presentation)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from explorer_app import server as server_tuning
 from explorer_app import chrome as ui
+from explorer_app import lesson_state as ls
 from graphviz_core import lessons, preset
 from graphviz_core.report import fmt
 
@@ -31,6 +32,10 @@ def bad_step_at(x, presentation):
 
 
 presentation = ui.lesson_sidebar("st_presentation")
+# the settings travel in the address: a copied link opens the lesson this way
+SETTINGS = {"st_two_x": ls.number(-20.0, 20.0), "st_range": ls.pair(-10.0, 20.0),
+            "st_x": ls.number(-10.0, 20.0), "st_target": ls.choice("y1", "y2")}
+ls.restore("straight", SETTINGS)
 
 st.title("Straight-through estimators")
 st.caption("Seed 000. TensorFlow differentiates ordinary steps perfectly. A step that picks "
@@ -98,3 +103,5 @@ for col, mode, title in ((g1, "automatic", "TensorFlow automatic"),
         st.plotly_chart(at[mode]["figure"], key=f"st_graph_{mode}",
                         config={"displayModeBar": False})
         st.markdown(f"[Open this program in the Explorer]({ui.presented(at[mode]['link'], presentation)})")
+
+ls.keep(SETTINGS, presentation)

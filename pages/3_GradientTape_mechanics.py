@@ -7,6 +7,7 @@ import streamlit as st
 import graphviz_core as gc
 from explorer_app import server as server_tuning
 from explorer_app import chrome as ui
+from explorer_app import lesson_state as ls
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -31,6 +32,11 @@ def fd_figure(w1, w2, eps, wrt, presentation):
 
 
 presentation = ui.lesson_sidebar("tape_presentation")
+# the settings travel in the address: a copied link opens the lesson this way
+SETTINGS = {"tape_w1": ls.number(-100.0, 100.0), "tape_w2": ls.number(-100.0, 100.0),
+            "tape_eps": ls.choice(*[10.0 ** -k for k in range(1, 13)]),
+            "tape_wrt": ls.choice("w1", "w2")}
+ls.restore("tape", SETTINGS)
 
 st.title("GradientTape mechanics")
 st.caption("Seed 002. One small function, f(w1, w2) = 3·w1² + 2·w1·w2, and the rules of "
@@ -147,3 +153,5 @@ st.caption("The graph shows the ops inside f: the gradient stops at stop_gradien
            "gets None and w1 only the 3·w1² part.")
 st.plotly_chart(sg["figure"], key="tape_stop_graph", config={"displayModeBar": False})
 st.markdown(f"[Open this program in the Explorer]({ui.presented(sg['link'], presentation)})")
+
+ls.keep(SETTINGS, presentation)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from explorer_app import server as server_tuning
 from explorer_app import chrome as ui
+from explorer_app import lesson_state as ls
 from graphviz_core import lessons
 from graphviz_core.report import fmt
 
@@ -31,6 +32,12 @@ def where_trap(x, dtype, presentation):
 
 
 presentation = ui.lesson_sidebar("stab_presentation")
+# the settings travel in the address: a copied link opens the lesson this way
+SETTINGS = {"stab_range": ls.pair(-200.0, 1500.0), "stab_x": ls.number(-1e4, 1e4),
+            "stab_dtype": ls.choice("float32", "float64"),
+            "stab_where_x": ls.number(-1e4, 1e4),
+            "stab_where_dtype": ls.choice("float32", "float64")}
+ls.restore("stability", SETTINGS)
 
 st.title("Numerical stability: softplus")
 st.caption("Seeds 001 and 002. softplus(x) = log(1 + exp(x)) is a smooth ReLU. Written "
@@ -102,3 +109,5 @@ st.markdown("**The fix**: `where(z > 30, z, log(exp(minimum(z, 30)) + 1))` — t
             "branch not taken never overflows, so 0 × (a finite number) = 0")
 st.plotly_chart(w.safe_figure, key="stab_safe_graph", config={"displayModeBar": False})
 st.markdown(f"[Open this program in the Explorer]({ui.presented(w.safe_link, presentation)})")
+
+ls.keep(SETTINGS, presentation)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 import graphviz_core as gc
 from explorer_app import chrome as ui
+from explorer_app import lesson_state as ls
 from explorer_app import server as server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -56,6 +57,10 @@ def show(key, presentation, graph=True):
 
 
 presentation = ui.lesson_sidebar("bcast_presentation")
+# the settings travel in the address: a copied link opens the lesson this way
+SETTINGS = {"bcast_which": ls.choice("bias", "scale"), "bcast_fixed": ls.FLAG,
+            "bcast_silu_fixed": ls.FLAG}
+ls.restore("broadcasting", SETTINGS)
 st.title("Shapes and broadcasting")
 st.caption("When TensorFlow broadcasts a value across a batch, the same number is used in "
            "every row, so its gradient collects one contribution per row: a sum. Every "
@@ -80,3 +85,5 @@ st.caption("tensorflow#127690: silu(x) = x · sigmoid(beta · x). Its rule summe
            "then got a single number back. Rebuilt as a small program:")
 silu_fixed = st.toggle("Fix it: sum over axis 0 only", key="bcast_silu_fixed")
 show("silu_fixed" if silu_fixed else "silu_bug", presentation)
+
+ls.keep(SETTINGS, presentation)

@@ -6,6 +6,7 @@ import streamlit as st
 
 import graphviz_core as gc
 from explorer_app import chrome as ui
+from explorer_app import lesson_state as ls
 from explorer_app import server as server_tuning
 from graphviz_core import lessons
 from graphviz_core.report import fmt
@@ -25,6 +26,12 @@ def jacobians(n, m, row, column, presentation):
 
 
 presentation = ui.lesson_sidebar("jac_presentation")
+# the settings travel in the address: a copied link opens the lesson this way
+SETTINGS = {"jac_n": ls.number(1, lessons.JACOBIAN_MAX_SIZE, integer=True),
+            "jac_m": ls.number(1, lessons.JACOBIAN_MAX_SIZE, integer=True),
+            "jac_row": ls.number(0, lessons.JACOBIAN_MAX_SIZE - 1, integer=True),
+            "jac_col": ls.number(0, lessons.JACOBIAN_MAX_SIZE - 1, integer=True)}
+ls.restore("jacobians", SETTINGS)
 st.title("Jacobians, reverse and forward")
 st.caption("y = tanh(W x) has m outputs of n inputs, so its derivative is an m × n matrix, "
            "the Jacobian. TensorFlow builds it with tape.jacobian; underneath it is made of "
@@ -34,6 +41,9 @@ st.caption("y = tanh(W x) has m outputs of n inputs, so its derivative is an m �
 c = st.columns(4)
 n = c[0].slider("n inputs (x)", 1, lessons.JACOBIAN_MAX_SIZE, 3, key="jac_n")
 m = c[1].slider("m outputs (y)", 1, lessons.JACOBIAN_MAX_SIZE, 2, key="jac_m")
+for key, size in (("jac_row", m), ("jac_col", n)):     # a link's row may be past this m
+    if st.session_state.get(key, 0) > max(size - 1, 1):
+        st.session_state[key] = max(size - 1, 1)
 row = c[2].slider("Reverse pass: row i", 0, max(m - 1, 1), 0, key="jac_row", disabled=m == 1)
 column = c[3].slider("Forward pass: column j", 0, max(n - 1, 1), 0, key="jac_col",
                      disabled=n == 1)
@@ -74,3 +84,5 @@ st.markdown(f"**Forward mode, column {column}:** press ▶ Play forward; each no
             "right from x to y.")
 st.plotly_chart(forward, key="jac_forward", config=CHART)
 st.markdown(f"[Open this program in the Explorer]({ui.presented(r.link, presentation)})")
+
+ls.keep(SETTINGS, presentation)
