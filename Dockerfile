@@ -40,7 +40,7 @@ EXPOSE 8501
 # The launcher imports TensorFlow and runs the default preset once before the server listens
 # (~5-7 s), so the first student's page does not wait for the import; /_stcore/health
 # answers once it is done.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --start-interval=2s --retries=3 \
     CMD curl --fail --silent http://127.0.0.1:8501/_stcore/health || exit 1
 
 # Settings for a public instance are in .streamlit/config.toml; the cookie secret comes from

@@ -73,6 +73,7 @@ class Server:
                         return self
             except OSError:
                 time.sleep(0.1)
+        self.__exit__()
         raise RuntimeError("server did not start")
 
     def __exit__(self, *exc):

@@ -77,6 +77,8 @@ def rss_mb(pid: int | None) -> float | None:
 
 def cpu_seconds(pids) -> float | None:
     """User + system CPU the processes have used so far (Linux /proc), or None."""
+    if not pids:
+        return None
     total = 0.0
     try:
         for pid in pids:
@@ -427,7 +429,8 @@ async def load_run(url, pids, sessions, reruns, think, ramp, shared=False, seed=
                 mean=statistics.fmean(lat) if lat else float("nan"),
                 load_p50=pct(loads, 50), load_p95=pct(loads, 95),
                 errors=errors, exceptions=exceptions,
-                # server CPU over the whole load run, per script run (page loads included)
+                # server CPU over the whole load run, per script run (page loads included;
+                # with --hostile, their runs too)
                 cpu_ms_per_run=(None if cpu_before is None or cpu_after is None
                                 else (cpu_after - cpu_before) * 1000 / max(1, runs)),
                 rss_before=_worst(before), rss_peak=mem.peak, rss_end=_worst(rss_each(pids)),
@@ -540,7 +543,10 @@ def suite(args) -> list[dict]:
 
 def proxied_suite(args) -> list[dict]:
     """``deploy/serve.py``'s cluster (N workers behind HAProxy) per app and worker count,
-    every session going through the proxy; memory and CPU summed over the workers."""
+    every session going through the proxy. CPU is summed over the workers; RSS is the
+    largest worker's (``rss_*_each`` hold every worker's). One cluster serves every row of
+    its worker count (its caches warm from the rows before; with ``--values unique`` every
+    rerun still asks for a value no earlier one did)."""
     sys.path.insert(0, str(ROOT))
     from deploy.serve import Cluster
     rows = []
@@ -664,7 +670,8 @@ def main(argv=None):
                     help="also run this many sessions sending hostile_program() (Explorer)")
     ap.add_argument("--workers", type=int, nargs="+",
                     help="serve each app as deploy/serve.py does (this many workers behind "
-                         "HAProxy) and drive it through the proxy; RSS and CPU per worker")
+                         "HAProxy) and drive it through the proxy; CPU summed over the "
+                         "workers, RSS of the largest")
     ap.add_argument("--programs", nargs="+", default=["foo3"], choices=list(PROGRAMS),
                     help="Explorer programs: foo3 (the default page) and/or tensor (a share "
                          "link to TENSOR_PROGRAM)")

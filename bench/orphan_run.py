@@ -29,38 +29,42 @@ import load_test as lt  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 
 
-async def stays(url: str, pid: int) -> tuple[float, float]:
+def worst(trial: int) -> str:
+    """The hostile program with an input of its own per trial: the server's caches serve an
+    identical request from memory, and this measures a run, not a cache hit."""
+    return lt.link_query(lt.hostile_program().replace("x = 2.0", f"x = {2 + trial / 1000}"))
+
+
+async def stays(url: str, pid: int, trial: int) -> tuple[float, float]:
     r = lt.SessionResult()
     cpu0 = lt.cpu_seconds([pid])
     async with lt.Session(url, r) as s:
-        s.query_string = lt.hostile_query()
+        s.query_string = worst(trial)
         took = await s.rerun()
     return took, lt.cpu_seconds([pid]) - cpu0
 
 
-async def leaves(url: str, pid: int, after: float) -> float:
+async def leaves(url: str, pid: int, after: float, trial: int) -> float:
     """Seconds from closing the tab to the server going idle."""
     r = lt.SessionResult()
     s = lt.Session(url, r)
     await s.__aenter__()
     msg = BackMsg()
-    msg.rerun_script.query_string = lt.hostile_query()
+    msg.rerun_script.query_string = worst(trial)
     await s.ws.send(msg.SerializeToString())
     await asyncio.sleep(after)
     await s.ws.close()
     closed = time.perf_counter()
-    quiet_since, last = None, (time.perf_counter(), lt.cpu_seconds([pid]))
+    # idle: under 5 % of a core over a whole 0.5 s window (one 10 ms tick is 2 % of it)
+    samples = [(closed, lt.cpu_seconds([pid]))]
     while time.perf_counter() - closed < 60:
         await asyncio.sleep(0.05)
-        now = (time.perf_counter(), lt.cpu_seconds([pid]))
-        busy = (now[1] - last[1]) / (now[0] - last[0])
-        last = now
-        if busy < 0.05:
-            quiet_since = quiet_since or now[0]
-            if now[0] - quiet_since >= 0.5:
-                return quiet_since - closed
-        else:
-            quiet_since = None
+        samples.append((time.perf_counter(), lt.cpu_seconds([pid])))
+        old = [s for s in samples if s[0] <= samples[-1][0] - 0.5]
+        if old:
+            t0, c0 = old[-1]
+            if (samples[-1][1] - c0) / (samples[-1][0] - t0) < 0.05:
+                return max(0.0, t0 - closed)
     return float("inf")
 
 
@@ -74,9 +78,10 @@ def main(argv=None) -> int:
     with lt.Server(lt.APPS["explorer"], ttl=2, logdir=Path(tempfile.mkdtemp())) as srv:
         pid = srv.proc.pid
         asyncio.run(lt.warm_up(srv.url))
-        runs = [asyncio.run(stays(srv.url, pid)) for _ in range(args.trials)]
+        runs = [asyncio.run(stays(srv.url, pid, i)) for i in range(args.trials)]
         time.sleep(3)
-        gone = [asyncio.run(leaves(srv.url, pid, args.leave)) for _ in range(args.trials)]
+        gone = [asyncio.run(leaves(srv.url, pid, args.leave, 100 + i))
+                for i in range(args.trials)]
     print(f"hostile program, session stays: run {statistics.median(t for t, _ in runs):.2f} s "
           f"(max {max(t for t, _ in runs):.2f}), server CPU {statistics.median(c for _, c in runs):.2f} s")
     print(f"tab closed {args.leave} s after asking: server idle "

@@ -24,11 +24,13 @@ writes the pids and ports as JSON (the load test reads it to measure each worker
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -48,7 +50,7 @@ def haproxy_config(port: int, workers: list, bind: str = "0.0.0.0") -> str:
     late = "" if all(a.startswith("127.0.0.1:") for a in addresses) else \
         "    default-server init-addr last,libc,none resolvers docker\n"
     servers = late + "\n".join(
-        f"    server w{i} {a} check inter 2s fall 3 rise 1 cookie w{i}"
+        f"    server w{i} {a} check inter 2s fall 5 rise 1 cookie w{i}"
         for i, a in enumerate(addresses, 1))
     resolvers = "" if not late else """
 resolvers docker
@@ -69,6 +71,8 @@ defaults
     # a page's websocket is idle between a student's changes: an hour before it is cut
     timeout tunnel  1h
     timeout http-request 10s
+    # a worker busy with a long rerun answers its health check late, not never
+    timeout check 5s
 
 frontend explorer
     bind {bind}:{port}
@@ -94,8 +98,15 @@ def _healthy(port: int, timeout: float = 2.0) -> bool:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
                                     timeout=timeout) as r:
             return r.read().strip() == b"ok"
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return False
+
+
+def _in_use(port: int) -> bool:
+    """Something already answers on this loopback port (a worker left from an earlier run
+    would otherwise pass for a new one's health)."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _stop(procs, grace: float = 15.0) -> None:
@@ -135,14 +146,18 @@ class Cluster:
                "--server.headless", "true"]
         if self.ttl is not None:
             cmd += ["--server.disconnectedSessionTTL", str(self.ttl)]
-        log = open(self.logdir / f"worker-{port}.log", "wb")
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        with open(self.logdir / f"worker-{port}.log", "wb") as log:   # the child keeps it
+            return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
 
     def __enter__(self):
         if not Path(self.haproxy).exists():
             raise SystemExit("HAProxy is not installed: as root, `apt-get install -y haproxy` "
                              "(or `make serve`, which does)")
+        busy = [p for p in [self.port, *self.ports] if _in_use(p)]
+        if busy:
+            raise RuntimeError(f"ports {busy} are in use (an earlier make serve still "
+                               "running?): stop it, or choose --port/--base")
         start = time.monotonic()
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
         env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
@@ -166,10 +181,11 @@ class Cluster:
                                    capture_output=True, text=True)
             if check.returncode:
                 raise RuntimeError(f"HAProxy refused {cfg}: {check.stderr or check.stdout}")
-            log = open(self.logdir / "haproxy.log", "wb")
             # -db: stay in the foreground, so that stopping this process stops it
-            self.proxy = subprocess.Popen([self.haproxy, "-db", "-f", str(cfg)], stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+            with open(self.logdir / "haproxy.log", "wb") as log:
+                self.proxy = subprocess.Popen([self.haproxy, "-db", "-f", str(cfg)],
+                                              stdout=log, stderr=subprocess.STDOUT,
+                                              start_new_session=True)
             while not _healthy(self.port):
                 if self.proxy.poll() is not None:
                     raise RuntimeError(f"HAProxy exited; see {self.logdir}/haproxy.log")
@@ -213,12 +229,23 @@ def main(argv=None) -> int:
     stopping = []
 
     def stop(*_):
+        if not stopping and not started:   # still starting: unwind, which stops them all
+            stopping.append(True)
+            raise KeyboardInterrupt
         stopping.append(True)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    with Cluster(args.workers, args.port, args.base, args.app, args.bind,
-                 ttl=args.ttl) as cluster:
+    started = []
+    # Ctrl-C, a kill, or the terminal closing (the workers and the proxy run in sessions of
+    # their own, so they would not get its hang-up): everything stops
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, stop)
+    try:
+        cluster = Cluster(args.workers, args.port, args.base, args.app, args.bind,
+                          ttl=args.ttl).__enter__()
+    except KeyboardInterrupt:
+        return 130
+    try:
+        started.append(True)
         if args.state:
             args.state.write_text(json.dumps(cluster.state()))
         print(f"{args.workers} worker(s) on ports {cluster.ports[0]}-{cluster.ports[-1]} behind "
@@ -230,6 +257,8 @@ def main(argv=None) -> int:
                 print(f"{gone} stopped; stopping the rest", file=sys.stderr, flush=True)
                 return 1
             time.sleep(0.5)
+    finally:
+        cluster.__exit__()
     return 0
 
 

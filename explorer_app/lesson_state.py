@@ -65,6 +65,11 @@ def parse(value: str, spec: tuple):
         for option in spec[1]:
             if str(option) == value:
                 return option
+        if any(isinstance(o, float) for o in spec[1]):    # 1e-6 as well as 1e-06
+            v = float(value)
+            for option in spec[1]:
+                if isinstance(option, float) and option == v:
+                    return option
         raise ValueError("not an option")
     if kind == "pair":
         a, b = value.split(",")

@@ -46,7 +46,7 @@ def test_the_config_is_sticky_checks_health_and_keeps_websockets_open():
     cfg = haproxy_config(8501, [8601, 8602, 8603])
     assert f"cookie {COOKIE} insert indirect nocache httponly" in cfg
     for i, port in enumerate((8601, 8602, 8603), 1):
-        assert f"server w{i} 127.0.0.1:{port} check inter 2s fall 3 rise 1 cookie w{i}" in cfg
+        assert f"server w{i} 127.0.0.1:{port} check inter 2s fall 5 rise 1 cookie w{i}" in cfg
     assert "option httpchk GET /_stcore/health" in cfg and "http-check expect string ok" in cfg
     assert "timeout tunnel  1h" in cfg and "balance leastconn" in cfg
     assert "bind 0.0.0.0:8501" in cfg
@@ -129,7 +129,7 @@ def test_a_worker_that_fails_its_health_check_gets_no_new_browsers(tmp_path):
         cluster.workers[1].wait(10)
         assert cluster.dead() == f"the worker on port {cluster.ports[1]}"
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:      # three failed checks, 2 s apart
+        while time.monotonic() < deadline:      # five failed checks, 2 s apart
             try:
                 if {_page_cookie(port) for _ in range(6)} == {"w1"}:
                     break
@@ -160,3 +160,40 @@ def test_haproxy_accepts_the_compose_config():
     done = subprocess.run([HAPROXY, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr + done.stdout
+
+
+def _serve(port, base, *extra):
+    return subprocess.Popen([sys.executable, str(ROOT / "deploy" / "serve.py"), "--workers", "2",
+                             "--port", str(port), "--base", str(base), "--bind", "127.0.0.1",
+                             "--app", str(ROOT / "bench" / "hello_app.py"), *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def _nothing_on(*ports) -> bool:
+    import socket
+    for p in ports:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", p)) == 0:
+                return False
+    return True
+
+
+@needs_haproxy
+@pytest.mark.parametrize("sig, when", [("SIGINT", "starting"), ("SIGHUP", "serving"),
+                                       ("SIGTERM", "serving")])
+def test_make_serve_stops_everything_it_started(sig, when):
+    """Ctrl-C while the workers start, the terminal closing, or a kill: no worker and no
+    proxy is left on its port (they run in sessions of their own)."""
+    import signal
+    port, base = _free_port(), _free_port()
+    proc = _serve(port, base)
+    if when == "serving":
+        line = proc.stdout.readline()
+        assert "behind HAProxy" in line, line
+    else:
+        time.sleep(0.7)
+    proc.send_signal(getattr(signal, sig))
+    proc.wait(30)
+    time.sleep(0.5)
+    assert _nothing_on(port, base, base + 1)

@@ -264,8 +264,9 @@ def _fit_key(trace, g, values, literals, edges, packets, texts_of, captions, pre
     of its texts, so each level's largest :func:`_units` stand for them; the caption band is
     as tall as the caption with the most lines once wrapped to the view."""
     digits = graph_digits(trace)
-    nodes = tuple((n, a["kind"], a["label"], a["group"], a.get("mode"), a["target"],
-                   _shape(a["value"]) if n in values else None) for n, a in g.nodes(data=True))
+    nodes = tuple((n, a["kind"], a["label"], a.get("op"), a["group"], a.get("mode"),
+                   a["target"], _shape(a["value"]) if n in values else None)
+                  for n, a in g.nodes(data=True))
 
     def most(texts):
         units = [_units(t) for t in texts]
