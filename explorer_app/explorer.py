@@ -15,6 +15,7 @@ import streamlit as st
 import tensorflow as tf
 
 import graphviz_core as gc
+from graphviz_core.interpreter import PageClosed
 from graphviz_core import links as url_state
 from graphviz_core.tracer import tf_words
 
@@ -312,10 +313,17 @@ def run(prog, parse_error, inputs, modes, watch):
     ss = st.session_state
     if parse_error is not None:
         return gc.Exploration(source=ss["program"], error=parse_error)
-    return explore(ss["program"], tuple(sorted(inputs.items())), tuple(sorted(modes.items())),
-                   tuple(ss.get("targets") or ()), None if watch is None else tuple(watch),
-                   ss["dtype"], ss.get("expand", False), presenting(), ss.get("compare", False),
-                   ss.get("speed", 1.0), session_alive(), python_form.form())
+    try:
+        return explore(ss["program"], tuple(sorted(inputs.items())),
+                       tuple(sorted(modes.items())), tuple(ss.get("targets") or ()),
+                       None if watch is None else tuple(watch), ss["dtype"],
+                       ss.get("expand", False), presenting(), ss.get("compare", False),
+                       ss.get("speed", 1.0), session_alive(), python_form.form())
+    except PageClosed:
+        # the tab closed mid-run: nobody is there to see anything, so the run just ends
+        # (uncaught, Streamlit logged its traceback with rich: ~2 s of a core per closed
+        # tab; bench/orphan_run.py)
+        st.stop()
 
 
 # ---------------------------------------------------------------------------- details
