@@ -146,7 +146,9 @@ def test_the_compose_files_proxy_config_is_the_one_serve_writes():
     deploy/haproxy.cfg is haproxy_config's for the compose file's workers, one each."""
     import re
     compose = (ROOT / "deploy" / "compose.yaml").read_text()
-    workers = re.findall(r"^  (worker\d+): \*worker$", compose, re.M)
+    # worker1 builds the image (a block merging *worker), the others reuse it
+    workers = re.findall(r"^  (worker\d+):(?: \*worker)?$", compose, re.M)
+    assert "<<: *worker" in compose and compose.count("build:") == 2     # worker1, proxy
     assert workers == [f"worker{i}" for i in range(1, len(workers) + 1)] and workers
     for w in workers:
         assert f"{w}: {{condition: service_healthy}}" in compose
