@@ -33,11 +33,11 @@ serve: install haproxy
 	$(PY) deploy/serve.py --workers $(WORKERS) --port $(PORT)
 
 haproxy:
-	@./scripts/install-haproxy.sh
+	@./scripts/install-debian.sh haproxy haproxy "make serve and its test"
 
 # Browser tests drive Debian's Chromium (Playwright cannot download a browser here).
 chromium:
-	@./scripts/install-chromium.sh
+	@./scripts/install-debian.sh chromium "$${CHROMIUM:-/usr/bin/chromium}" "the browser tests"
 
 test: install-test chromium haproxy
 	$(PY) -m pytest

@@ -377,6 +377,14 @@ async def run_session(url, index, n_sessions, reruns, think, rng, shared=False,
     return r
 
 
+def run_in_thread(coro):
+    """``asyncio.run(coro)`` in a thread of its own, for callers whose thread may already
+    run an event loop (a test after Playwright's sync API)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 # ---------------------------------------------------------------------------- one load run
 
 def pct(values, q):

@@ -17,14 +17,6 @@ from pathlib import Path
 
 import pytest
 
-
-def _run(coro):
-    """``asyncio.run`` in a thread of its own: a browser test earlier in the run may have
-    left an event loop running in this one (Playwright's sync API)."""
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -43,8 +35,8 @@ def test_eight_sessions_at_once_raise_nothing():
         return await asyncio.gather(*normal, *worst)
 
     with lt.Server(lt.APPS["explorer"], ttl=5, logdir=Path(tempfile.mkdtemp())) as srv:
-        _run(lt.warm_up(srv.url))
-        results = _run(class_of_eight(srv.url))
+        lt.run_in_thread(lt.warm_up(srv.url))
+        results = lt.run_in_thread(class_of_eight(srv.url))
     assert [len(r.reruns) for r in results] == [30] * 6 + [4] * 2
     for r in results:       # every rerun finished, no exception, the right gradient shown
         assert r.errors == [] and r.exceptions == [], r.errors + r.exceptions

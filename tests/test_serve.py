@@ -16,18 +16,11 @@ from pathlib import Path
 
 import pytest
 
-
-def _run(coro):
-    """``asyncio.run`` in a thread of its own: a browser test earlier in the run may have
-    left an event loop running in this one (Playwright's sync API)."""
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from deploy.serve import COOKIE, Cluster, haproxy_config  # noqa: E402
+from load_test import run_in_thread  # noqa: E402
 
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists()
                                       else None)
@@ -98,23 +91,23 @@ def test_a_session_stays_on_its_worker_through_the_proxy(tmp_path):
         worker = _page_cookie(port)
         assert worker in ("w1", "w2")
         cookie = f"{COOKIE}={worker}"
-        sid, seen, metric = _run(_session(proxy, cookie))
+        sid, seen, metric = run_in_thread(_session(proxy, cookie))
         assert seen == worker and float(metric) == pytest.approx(8 * 1.5 ** 7)
         # its reconnects (a dropped websocket, a sleeping laptop) resume the same session,
         # every time: the cookie takes them to the worker that holds it
         for _ in range(4):
-            again, _, _ = _run(_session(proxy, cookie, resume=sid))
+            again, _, _ = run_in_thread(_session(proxy, cookie, resume=sid))
             assert again == sid
         # the session lives in that worker only: asked directly, the other one does not
         # know it and starts a new session
         mine = cluster.ports[int(worker[1:]) - 1]
         other = cluster.ports[2 - int(worker[1:])]
-        assert _run(_session(f"ws://127.0.0.1:{mine}/_stcore/stream",
+        assert run_in_thread(_session(f"ws://127.0.0.1:{mine}/_stcore/stream",
                                     resume=sid))[0] == sid
-        assert _run(_session(f"ws://127.0.0.1:{other}/_stcore/stream",
+        assert run_in_thread(_session(f"ws://127.0.0.1:{other}/_stcore/stream",
                                     resume=sid))[0] != sid
         # the other cookie reaches the other worker, which does not know it either
-        assert _run(_session(proxy, f"{COOKIE}=w{3 - int(worker[1:])}",
+        assert run_in_thread(_session(proxy, f"{COOKIE}=w{3 - int(worker[1:])}",
                                     resume=sid))[0] != sid
 
 
