@@ -151,6 +151,7 @@ class Program:
     targets: tuple = ()
     watch: tuple | None = None
     sources: tuple = ()               # the inputs that last gradient call differentiates for
+    training: object = None           # a training loop (script.Training), run after the script
 
     @property
     def default_target(self) -> str | None:

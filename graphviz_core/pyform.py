@@ -14,6 +14,15 @@ in (z1, z2, z3)]), axis=0)``) as TensorFlow computes it, arithmetic on plain Pyt
 (``w1, w2 = 5, 3`` then ``(f(w1 + eps, w2) - f(w1, w2)) / eps``) in float64, shown as the
 ``int`` or ``float`` Python would show (a number nothing of the graph reads is not an input).
 
+Seed 003's training loop, and only its shape: ``opt = tf.keras.optimizers.Adam(<number>)``
+(or ``SGD``), a parameterless ``def train_step():`` holding a tape block, ``g =
+tape.gradient(loss, x)`` per ``tf.Variable``, one ``opt.apply_gradients(zip([g], [x]))`` and
+``return`` of names, then, last in the cell, ``for i in range(N):`` (N an int literal up to
+``script.TRAIN_LOOP_LIMIT``) whose body unpacks ``train_step()`` and may ``tf.print`` (under
+``if i % K == R:``). The step's tape becomes the program (drawn at the start values); the loop
+becomes :class:`script.Training`, run after the script by the real Keras optimizer
+(:func:`graphviz_core.training.loop.run_training`).
+
 How: every function body is inlined into one expression (a local is replaced by what it
 holds, an ``if`` that returns becomes ``a if cond else b``), so a call stays one node of the
 graph, as in the short form. The result is written as short-form text and read by the short
@@ -34,6 +43,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import math
 import re
 import textwrap
 from collections import Counter
@@ -51,11 +61,19 @@ ALLOWED = ("import tensorflow as tf; def with locals, if/else and return; "
            "tf.Variable(5.0), numbers or lists; with tf.GradientTape() as tape:, tape.watch, "
            "tape.gradient / tape.jacobian; print, tf.print, .numpy() (also in if/else), "
            "tf. operations of gradients, Python numbers; "
-           "tf.debugging.assert_rank; tf. ops such as tf.exp, tf.math.log, tf.nn.relu")
+           "tf.debugging.assert_rank; tf. ops such as tf.exp, tf.math.log, tf.nn.relu; "
+           "seed 003's training loop: opt = tf.keras.optimizers.Adam(0.1) or SGD, "
+           "def train_step(): (tape, tape.gradient, opt.apply_gradients(zip(...)), return), "
+           "last: for i in range(N) (N <= 1000) calling it, tf.print under if i % K == 0")
 _TOP_HINT = "allowed: " + ALLOWED
 _TRAIN_HINT = ("the page runs the cell once and draws that run: to train, paste the function "
                "and its loss without the loop (x = tf.Variable(-1.0) ... loss = ...) and use "
                "the Train tab under the graph (Adam or SGD, a learning rate, a number of steps)")
+_LOOP_HINT = ("the one training loop allowed is seed 003's: opt = tf.keras.optimizers.Adam(0.1) "
+              "(or SGD), def train_step(): with a tape block, grads = tape.gradient(loss, "
+              "x), opt.apply_gradients(zip([grads], [x])), return loss, y, grads; then, "
+              "last, for i in range(100): loss, y, grads = train_step() and if i % 10 == 0: "
+              "tf.print(i, loss, grads, x, y)")
 _TAPE_METHODS = ("gradient", "jacobian")
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult)
 _SPEC = re.compile(r"[<>=^]?[-+ ]?#?0?\d{0,3}[,_]?(\.\d{1,2})?[bdeEfFgGn%s]?")
@@ -138,6 +156,11 @@ class _Reader:
         self.refs: set = set()           # internal names the program or the script reads
         self.data: set = set()           # internal names of every input and value
         self.kinds: dict = {}            # (function, argument kinds) -> kind of its result
+        # seed 003's training loop (see train_function, train_loop)
+        self.variables: set = set()      # internal names of the tf.Variable inputs
+        self.optimizers: dict = {}       # user name -> [kind, learning rate, node, used]
+        self.train_fns: dict = {}        # user name -> what its step computes
+        self.training = None             # the loop (script.Training)
 
     # -- positions and messages -----------------------------------------------------------
     def col(self, node) -> int:
@@ -188,7 +211,17 @@ class _Reader:
                 self.taken.add(node.name)
         self._count(tree.body)
         for st in tree.body:
+            if self.training is not None:
+                raise self.err(st, "the training loop must be the cell's last statement",
+                               "move this line above the for loop")
             self.statement(st)
+        for kind, _, node, used in self.optimizers.values():
+            if not used:
+                raise self.err(node, f"'{_dotted(node.func)}' is not allowed here: no training loop "
+                               "uses it; "
+                               "Keras objects (optimizers, layers, models) and the training "
+                               "loops that use them are not supported in a pasted cell, "
+                               "except seed 003's shape", _LOOP_HINT)
 
     def _count(self, body) -> None:
         for st in body:
@@ -201,6 +234,8 @@ class _Reader:
                 self.counts[st.target.id] += 1
             elif isinstance(st, ast.FunctionDef):
                 self.counts[st.name] += 1
+                if _is_step_function(st):       # its tape's values are the program's
+                    self._count(st.body)
             elif isinstance(st, ast.With):
                 self._count(st.body)
 
@@ -219,7 +254,13 @@ class _Reader:
             raise self.err(st, f"'from {st.module} import ...' is not allowed",
                            "only 'import tensorflow as tf' (and 'import numpy as np')")
         if isinstance(st, ast.FunctionDef):
-            self.function(st)
+            if _is_step_function(st):
+                self.train_function(st)
+            else:
+                self.function(st)
+            return
+        if isinstance(st, ast.Assign) and _optimizer_call(st.value):
+            self.optimizer(st)
             return
         if isinstance(st, (ast.Assign, ast.AugAssign)):
             self.assign(st)
@@ -243,7 +284,10 @@ class _Reader:
             return
         if isinstance(st, ast.Pass):
             return
-        if isinstance(st, (ast.For, ast.While, ast.AsyncFor)):
+        if isinstance(st, ast.For):
+            self.train_loop(st)
+            return
+        if isinstance(st, (ast.While, ast.AsyncFor)):
             raise self.err(st, _refused(st), _TRAIN_HINT.replace(
                 "the page runs the cell once", "a loop runs the program many times; the "
                 "page runs the cell once").replace(": to train", ": write its steps out, "
@@ -885,6 +929,8 @@ class _Reader:
                                    self.col(value)))
                 self.bind[name] = ("input", internal)
                 self.data.add(internal)
+                if kind == "variable":
+                    self.variables.add(internal)
                 self.python_binding(name, internal, py, value.lineno, is_input=True)
             return bind
         if _is_tape_call(value) or isinstance(value, ast.ListComp) or self.scripty(value):
@@ -986,6 +1032,260 @@ class _Reader:
             self.statement(s)
         for tape in reversed(opened):
             self.steps.append(sc.Step("exit", tape, line=st.lineno))
+
+    # -- seed 003's training loop -------------------------------------------------------------
+    def optimizer(self, st) -> None:
+        """``opt = tf.keras.optimizers.Adam(1e-1)`` (or SGD): the optimizer a training loop
+        steps, with its learning rate (a number; Keras's default if none is given)."""
+        t, call = st.targets, st.value
+        if len(t) != 1 or not isinstance(t[0], ast.Name):
+            raise self.err(st, "assign the optimizer to one name", "opt = "
+                           "tf.keras.optimizers.Adam(1e-1)")
+        kind = _optimizer_call(call)
+        args = list(call.args) + [k.value for k in call.keywords if k.arg == "learning_rate"]
+        if any(k.arg != "learning_rate" for k in call.keywords) or len(args) > 1:
+            bad = next((k.value for k in call.keywords if k.arg != "learning_rate"),
+                       args[-1] if args else call)
+            raise self.err(bad, f"{_dotted(call.func)} takes only the learning rate here",
+                           f"{_dotted(call.func)}(1e-1)")
+        lr = {"adam": 0.001, "sgd": 0.01}[kind] if not args else lang._number(args[0])
+        if lr is None or isinstance(args[0] if args else None, ast.Constant) and \
+                isinstance(args[0].value, bool) or \
+                not (math.isfinite(lr) and 0 < lr <= LIMITS["literal"]):
+            raise self.err(args[0] if args else call, "the learning rate must be a positive "
+                           f"number up to {LIMITS['literal']:g}", "e.g. Adam(1e-1)")
+        name = t[0].id
+        self.check_name(name, t[0])
+        self.optimizers[name] = [kind, float(lr), call, False]
+        self.bind[name] = ("optimizer", name)
+
+    def train_function(self, node) -> None:
+        """A zero-parameter training step (seed 003's ``train_step``): a tape block whose
+        values become the program's (the graph is the step's backward pass at the start
+        values), ``g = tape.gradient(loss, x)`` per Variable, one
+        ``opt.apply_gradients(zip([g, ...], [x, ...]))`` and ``return`` of names."""
+        if node.decorator_list:
+            raise self.err(node.decorator_list[0], "a training step takes no decorator",
+                           "def train_step(): ...")
+        self.check_name(node.name, node)
+        before = dict(self.bind)
+        grads: dict = {}            # user name -> (target internal, source internal)
+        applied = None
+        returns, returned = (), False
+        for i, s in enumerate(node.body):
+            if isinstance(s, ast.Pass) or i == 0 and isinstance(s, ast.Expr) and \
+                    isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
+                continue
+            if returned:
+                raise self.err(s, "the return ends the training step")
+            if isinstance(s, ast.With):
+                for item in s.items:
+                    for k in getattr(item.context_expr, "keywords", ()):
+                        if k.arg != "persistent":
+                            raise self.err(k.value if k.arg else item.context_expr,
+                                           "a training step's tape watches its Variables "
+                                           "(only persistent= here)", _LOOP_HINT)
+                for b in s.body:
+                    ok = isinstance(b, ast.Assign) and not _is_tape_call(b.value) or \
+                        isinstance(b, ast.Expr) and isinstance(b.value, ast.Call) and \
+                        getattr(b.value.func, "attr", "") == "watch"
+                    if not ok:
+                        raise self.err(b, "a training step's tape block computes values "
+                                       "(y = ..., loss = ...) and may watch; print in the loop",
+                                       _LOOP_HINT)
+                self.with_block(s)
+                continue
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+                    isinstance(s.targets[0], ast.Name) and _is_tape_call(s.value) and \
+                    s.value.func.attr == "gradient":
+                self.assign(s)
+                g = self.steps[-1].item
+                values = {b[1] for b in self.bind.values() if b[0] == "value"}
+                if not (isinstance(g.target, sc.Name) and g.target.name in values and
+                        isinstance(g.sources, sc.Name) and g.sources.name in self.variables):
+                    raise self.err(s.value, "in a training step, take the gradient of one "
+                                   "value for one tf.Variable", "grads = tape.gradient(loss, x)")
+                grads[s.targets[0].id] = (g.target.name, g.sources.name)
+                continue
+            if isinstance(s, ast.Expr) and applied is None and \
+                    isinstance(s.value, ast.Call) and \
+                    getattr(s.value.func, "attr", "") == "apply_gradients":
+                applied = self.apply_gradients(s.value, grads)
+                continue
+            if isinstance(s, ast.Return) and applied is not None:
+                returns, returned = self.step_returns(s, grads), True
+                continue
+            raise self.err(s, "a training step holds a tape block, tape.gradient, "
+                           "opt.apply_gradients(zip([grads], [x])) and return, in that order",
+                           _LOOP_HINT)
+        if applied is None:
+            raise self.err(node, f"function '{node.name}' needs at least one parameter "
+                           "(a function without one is a training step: it calls "
+                           "opt.apply_gradients)", "def f(x): ...")
+        # its locals are not the cell's names (the loop binds what it returns)
+        for name in [n for n in self.bind if self.bind[n] != before.get(n)]:
+            if name in before:
+                self.bind[name] = before[name]
+            else:
+                self.bind.pop(name)
+        self.train_fns[node.name] = dict(applied, returns=returns, line=node.lineno)
+        self.bind[node.name] = ("training step", node.name)
+
+    def apply_gradients(self, call, grads) -> dict:
+        opt = _dotted(call.func.value)
+        if opt not in self.optimizers or self.bind.get(opt, ("",))[0] != "optimizer":
+            raise self.err(call, f"'{self.seg(call.func)}' is not an optimizer's method",
+                           "opt = tf.keras.optimizers.Adam(1e-1) first")
+        z = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if not (isinstance(z, ast.Call) and _dotted(z.func) == "zip" and len(z.args) == 2
+                and not z.keywords and
+                all(isinstance(a, (ast.List, ast.Tuple)) and a.elts and
+                    all(isinstance(e, ast.Name) for e in a.elts) for a in z.args)
+                and len(z.args[0].elts) == len(z.args[1].elts)):
+            raise self.err(call, "apply_gradients takes zip([gradients], [variables])",
+                           "opt.apply_gradients(zip([grads], [x]))")
+        params, target = [], None
+        for g, v in zip(z.args[0].elts, z.args[1].elts):
+            bound = self.bind.get(v.id, ("", ""))
+            if g.id not in grads or bound[0] != "input" or grads[g.id][1] != bound[1]:
+                raise self.err(g, f"'{g.id}' is not the gradient of the step's value for "
+                               f"'{v.id}'", "grads = tape.gradient(loss, x) then "
+                               "opt.apply_gradients(zip([grads], [x]))")
+            if target is not None and grads[g.id][0] != target:
+                raise self.err(g, "every gradient of a training step is of the same value",
+                               "one loss")
+            target = grads[g.id][0]
+            if bound[1] in params:
+                raise self.err(v, f"'{v.id}' is given twice")
+            params.append(bound[1])
+        kind, lr, _, _ = self.optimizers[opt]
+        self.optimizers[opt][3] = True
+        return {"optimizer": kind, "learning_rate": lr, "target": target,
+                "params": tuple(params), "grads": dict(grads)}
+
+    def step_returns(self, st, grads) -> tuple:
+        v = st.value
+        names = [] if v is None else list(v.elts) if isinstance(v, ast.Tuple) else [v]
+        out = []
+        for n in names:
+            if not isinstance(n, ast.Name):
+                raise self.err(n, "a training step returns names", "return loss, y, grads")
+            kind, internal = self.bind.get(n.id, (None, None))
+            if n.id in grads:
+                out.append(("grad", grads[n.id][1]))
+            elif kind == "input" and internal in self.variables:
+                out.append(("param", internal))
+            elif kind in ("input", "value"):
+                out.append(("value", internal))
+            else:
+                raise self.err(n, f"'{n.id}' is not a value of the training step",
+                               "return its values and gradients: return loss, y, grads")
+        return tuple(out)
+
+    def train_loop(self, st) -> None:
+        """``for i in range(N):`` (N a whole number up to TRAIN_LOOP_LIMIT, written out) that
+        calls a training step and may ``tf.print`` (under ``if i % K == R:``)."""
+        def refuse(node, why):
+            return self.err(node, "loops (for) are not allowed" + why, _LOOP_HINT)
+        it = st.iter
+        n = it.args[0] if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and \
+            it.func.id == "range" and len(it.args) == 1 and not it.keywords else None
+        if not (isinstance(n, ast.Constant) and type(n.value) is int and
+                1 <= n.value <= sc.TRAIN_LOOP_LIMIT) or not isinstance(st.target, ast.Name) \
+                or st.orelse or not self.train_fns:
+            raise refuse(st, f", except a training loop: for i in range(N) (N a whole number "
+                         f"up to {sc.TRAIN_LOOP_LIMIT:,}, written out) around a training step")
+        loop = st.target.id
+        self.check_name(loop, st.target)
+        first = st.body[0]
+        call = first.value if isinstance(first, (ast.Assign, ast.Expr)) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and
+                call.func.id in self.train_fns and not call.args and not call.keywords and
+                self.bind.get(call.func.id, ("",))[0] == "training step"):
+            raise self.err(first, "a training loop starts with a call of the training step",
+                           _LOOP_HINT)
+        step = self.train_fns[call.func.id]
+        names = {loop: ("step",)}
+        if isinstance(first, ast.Assign):
+            t = first.targets[0] if len(first.targets) == 1 else None
+            targets = t.elts if isinstance(t, ast.Tuple) else [t]
+            if not all(isinstance(e, ast.Name) for e in targets):
+                raise self.err(first, "unpack the step's result into names",
+                               "loss, y, grads = train_step()")
+            if len(targets) != len(step["returns"]) and not (
+                    len(targets) == 1 and isinstance(t, ast.Name) and
+                    len(step["returns"]) == 1):
+                raise self.err(first, f"the training step returns {len(step['returns'])} "
+                               f"value(s), not {len(targets)}")
+            for e, r in zip(targets, step["returns"]):
+                self.check_name(e.id, e)
+                if e.id == loop:
+                    raise self.err(e, f"'{loop}' is the loop's counter", "choose another name")
+                names[e.id] = r
+        every, remainder, prints = None, 0, []
+        for s in st.body[1:]:
+            body = [s]
+            if isinstance(s, ast.If) and not prints and every is None:
+                every, remainder = self.every(s.test, loop)
+                if s.orelse:
+                    raise self.err(s.orelse[0], "no else in a training loop")
+                body = s.body
+            elif prints and every is not None:
+                raise self.err(s, "the if ends the training loop")
+            for b in body:
+                if not (isinstance(b, ast.Expr) and _effect_kind(b.value) == "tf.print"):
+                    raise self.err(b, "a training loop calls the step and may tf.print its "
+                                   "counter, the step's results and the Variables",
+                                   _LOOP_HINT)
+                prints.append(self.train_print(b.value, names))
+        for p in step["params"]:
+            self.refs.add(p)
+        self.refs.add(step["target"])
+        self.training = sc.Training(step["optimizer"], step["learning_rate"], n.value,
+                                    step["target"], step["params"], tuple(prints), every,
+                                    remainder, st.lineno)
+
+    def every(self, test, loop):
+        """``i % K == R`` (K, R whole numbers written out): (K, R)."""
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+                isinstance(test.ops[0], ast.Eq) and isinstance(test.left, ast.BinOp) and \
+                isinstance(test.left.op, ast.Mod) and isinstance(test.left.left, ast.Name) \
+                and test.left.left.id == loop:
+            k, r = test.left.right, test.comparators[0]
+            if all(isinstance(c, ast.Constant) and type(c.value) is int for c in (k, r)) \
+                    and 0 < k.value <= sc.TRAIN_LOOP_LIMIT and 0 <= r.value < k.value:
+                return k.value, r.value
+        raise self.err(test, f"a training loop's if is 'if {loop} % K == R:' with whole "
+                       "numbers K > R >= 0", f"if {loop} % 10 == 0:")
+
+    def train_print(self, call, names) -> sc.TrainPrint:
+        sep, end = " ", "\n"
+        for k in call.keywords:
+            if k.arg in ("sep", "end") and isinstance(k.value, ast.Constant) and \
+                    isinstance(k.value.value, str) and len(k.value.value) <= 20:
+                sep, end = (k.value.value, end) if k.arg == "sep" else (sep, k.value.value)
+            else:
+                raise self.err(k.value if k.arg else call, "tf.print takes only sep= and "
+                               "end= here (a short string each)")
+        if len(call.args) > 20:
+            raise self.err(call, "tf.print of more than 20 values", "print fewer at once")
+        args = []
+        for a in call.args:
+            if isinstance(a, ast.Constant) and isinstance(a.value, str) and \
+                    len(a.value) <= 2000:
+                args.append(("text", a.value))
+                continue
+            if isinstance(a, ast.Name) and a.id in names:
+                args.append(names[a.id])
+                continue
+            kind, internal = self.bind.get(getattr(a, "id", None), (None, None))
+            if kind == "input" and internal in self.variables and \
+                    any(internal in f["params"] for f in self.train_fns.values()):
+                args.append(("param", internal))
+                continue
+            raise self.err(a, "a training loop prints its counter, the step's results, "
+                           "the trained Variables and strings", "tf.print(i, loss, grads, x)")
+        return sc.TrainPrint(tuple(args), call.lineno, sep, end)
 
     def top_if(self, st) -> sc.When:
         """An ``if`` of the script (at the top level or in a tape's block) around prints:
@@ -1322,6 +1622,7 @@ class _Reader:
                 rule_effects=tuple(self.bind_effect(prog, e, fn.rule_params)
                                    for e in info.rule_effects))
         prog.script = tuple(self.bind_step(prog, s, dropped) for s in self.steps)
+        prog.training = self.training
         if self.last_gradient is not None:
             tape, targets, sources = self.last_gradient
             prog.targets = tuple(t for t in targets if t in prog.expressions or
@@ -1437,6 +1738,22 @@ def _dotted(node) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def _is_step_function(node) -> bool:
+    """A ``def`` without parameters that calls ``.apply_gradients``: a training step."""
+    a = node.args
+    return not (a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg) and any(
+        isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "apply_gradients"
+        for n in ast.walk(node))
+
+
+_OPTIMIZERS = {"tf.keras.optimizers.Adam": "adam", "tf.keras.optimizers.SGD": "sgd",
+               "tf.optimizers.Adam": "adam", "tf.optimizers.SGD": "sgd"}
+
+
+def _optimizer_call(node) -> str | None:
+    return _OPTIMIZERS.get(_dotted(node.func)) if isinstance(node, ast.Call) else None
 
 
 def _effect_kind(node) -> str | None:

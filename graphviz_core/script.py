@@ -26,7 +26,11 @@ from .ops import OPS, ShapeError, size
 
 __all__ = ["FString", "Format", "Name", "Method", "Gradient", "GradientMap", "Seq",
            "Index", "IfNone", "IsNone", "Expr", "PyNumber", "Apply", "Constant", "Effect", "When",
-           "Step", "Output", "ScriptError", "OUTPUT_LIMIT"]
+           "Step", "Output", "ScriptError", "OUTPUT_LIMIT", "Training", "TrainPrint",
+           "TRAIN_LOOP_LIMIT"]
+
+TRAIN_LOOP_LIMIT = 1000
+"""The most steps a pasted training loop (``for i in range(N)``) may run."""
 
 OUTPUT_LIMIT = {"lines": 500, "chars": 50_000}
 """What one run may print; more is cut with a note (a print inside a rule runs per call)."""
@@ -185,6 +189,36 @@ class Step:
     persistent: bool = False
     watch_accessed: bool = True
     line: int = 0
+
+
+@dataclass(frozen=True)
+class TrainPrint:
+    """A ``tf.print`` in a training loop. ``args``: ``("step",)`` (the loop's counter),
+    ``("value", name)`` (a value of the step, before the update), ``("grad", param)`` (the
+    step's gradient for ``param``), ``("param", name)`` (a trained Variable after the update)
+    or ``("text", s)``."""
+    args: tuple
+    line: int
+    sep: str = " "
+    end: str = "\n"
+
+
+@dataclass(frozen=True)
+class Training:
+    """Seed 003's loop: ``for i in range(steps): ... = train_step()`` where ``train_step``
+    differentiates ``target`` on a tape and a Keras ``optimizer`` (``"adam"`` / ``"sgd"``)
+    applies the gradients to ``params`` (Variables). ``prints`` run after a step whose
+    counter ``i % every == remainder`` (``every`` None: every step). Run by
+    :func:`graphviz_core.training.loop.run_training` with the real optimizer."""
+    optimizer: str
+    learning_rate: float
+    steps: int
+    target: str
+    params: tuple
+    prints: tuple
+    every: int | None
+    remainder: int
+    line: int
 
 
 class ScriptError(ProgramError):

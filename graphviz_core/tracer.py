@@ -192,9 +192,29 @@ def _eager(prog: Program, s: Settings, budget=None) -> Trace:
         error = _backward_error(prog, rec, e)
     gradients = {n: as_value(d) for n, d in raw.items()}
     t = _finish(prog, s, rec.graph, rec.events, run.nodes, gradients, error)
+    if prog.training is not None and script_run is not None and \
+            script_run.output.error is None:
+        _train(prog, s, script_run.output, budget)
     if script_run is not None:
         t.output = script_run.output.lines
     return t
+
+
+def _train(prog: Program, s: Settings, output, budget) -> None:
+    """A pasted training loop, after the run that draws the graph (the loop is the cell's
+    last statement): TensorFlow and the Keras optimizer print its rows; TensorFlow's own
+    error ends the printout as it would end the notebook's cell, the budget stops it."""
+    from .training.loop import run_training
+    output.active = True            # the script's own printout goes on (see script.Output)
+    try:
+        run_training(prog, s, output, budget)
+    except ProgramError as e:
+        e.output = output.lines
+        raise
+    except (tf.errors.OpError, ValueError, RuntimeError) as e:
+        output.fail(e)
+    finally:
+        output.active = False
 
 
 def _finish(prog, s, graph, events, nodes, gradients, error=None) -> Trace:

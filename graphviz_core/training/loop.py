@@ -47,7 +47,7 @@ from ..interpreter import Budget
 from ..tracer import _DTYPES, forward, resolve
 from .records import StepRecord, record_value
 
-__all__ = ["Trainer", "train", "train_chunks", "OPTIMIZERS"]
+__all__ = ["Trainer", "train", "train_chunks", "run_training", "OPTIMIZERS"]
 
 # Keras optimizer classes by the names the page offers (all take ``learning_rate``).
 OPTIMIZERS = MappingProxyType({
@@ -198,25 +198,28 @@ class Trainer:
 
     # -- runs ------------------------------------------------------------------------
     def run(self, inputs=None, steps: int = 100, *, learning_rate: float | None = None,
-            chunk: int | None = None):
+            chunk: int | None = None, budget: Budget | None = None):
         """Train from the start values: an iterator of :class:`StepRecord`, as :func:`train`.
 
         ``inputs`` overrides the program's start values ({name: float}); ``learning_rate``
         overrides the Trainer's for this run. Arguments are checked, and the variables and
         the optimizer reset, before this returns.
         """
-        chunks = self.run_chunks(inputs, steps, learning_rate=learning_rate, chunk=chunk)
+        chunks = self.run_chunks(inputs, steps, learning_rate=learning_rate, chunk=chunk,
+                                 budget=budget)
         return (record for records in chunks for record in records)
 
     def run_chunks(self, inputs=None, steps: int = 100, *,
-                   learning_rate: float | None = None, chunk: int | None = None):
-        """Like :meth:`run`, but a list of records per compiled call, as :func:`train_chunks`."""
-        return self._start(_run_args(self._spec, inputs, steps, learning_rate, chunk))
+                   learning_rate: float | None = None, chunk: int | None = None,
+                   budget: Budget | None = None):
+        """Like :meth:`run`, but a list of records per compiled call, as :func:`train_chunks`.
+        ``budget``: what the whole run may spend (default 2,000,000 ops, 60 s)."""
+        return self._start(_run_args(self._spec, inputs, steps, learning_rate, chunk), budget)
 
-    def _start(self, run: _RunArgs):
+    def _start(self, run: _RunArgs, budget: Budget | None = None):
         # one budget for the whole run: an eager run (a program that branches on a value) is
         # stopped with a ProgramError instead of holding a core; compiled steps do not tick
-        self._budget = Budget(ops=2_000_000, seconds=60)
+        self._budget = budget if budget is not None else Budget(ops=2_000_000, seconds=60)
         with self._lock:
             self._generation += 1
             self._reset(run)
@@ -406,3 +409,39 @@ def _learning_rate(value) -> float:
                          f"{LIMITS['literal']:g}; got {value!r}")
     return lr
 
+
+
+# ---------------------------------------------------------------------------- a pasted loop
+
+def run_training(prog: Program, settings, output, budget: Budget | None = None) -> None:
+    """Run a pasted cell's training loop (``prog.training``, seed 003's ``for i in
+    range(100): loss, y, grads = train_step()``) with the real Keras optimizer on real
+    ``tf.Variable`` s, eagerly (each step ticks ``budget``), from the start values the graph
+    was drawn at, and ``tf.print`` its rows into ``output`` (a :class:`script.Output`) as
+    the notebook's loop prints them: values and gradients of the step, Variables after its
+    update.
+    """
+    from ..script import tf_text
+    spec = prog.training
+    trainer = Trainer(prog, spec.params, spec.target, modes=dict(settings.modes),
+                      optimizer=spec.optimizer, learning_rate=spec.learning_rate,
+                      dtype=settings.dtype, compiled=False)
+    start = {p: settings.inputs[p] for p in spec.params}
+    np_dtype = np.float32 if settings.dtype == "float32" else np.float64
+
+    def shown(arg, rec):
+        kind = arg[0]
+        if kind == "step":
+            return rec.step
+        if kind == "text":
+            return arg[1]
+        v = {"value": rec.values, "grad": rec.gradients, "param": rec.params}[kind][arg[1]]
+        return None if v is None else tf.constant(np.asarray(v, dtype=np_dtype))
+
+    for rec in trainer.run(start, steps=spec.steps, budget=budget):
+        if spec.every is not None and rec.step % spec.every != spec.remainder:
+            continue
+        for p in spec.prints:
+            output.write(tf_text([shown(a, rec) for a in p.args], p.sep, p.end))
+        if output.full or not output.active:
+            return
