@@ -269,11 +269,16 @@ class Trainer:
         # the loss is what is differentiated: the sum of every target's elements
         loss = tf.add_n([tf.reduce_sum(o) for o in outs]) if len(outs) > 1 or \
             outs[0].shape.rank else outs[0]
+        # the values as the step saw them, read now: a Variable in ``env`` is read wherever
+        # it is used, and in the compiled step a read placed after the update gave the
+        # updated value in some runs (a parameter's "value before" was already stepped)
+        before = [tf.identity(env[n]) for n in self._names]
         pairs = [(g, v) for g, v in zip(grads, self._variables) if g is not None]
         if pairs:
-            self._optimizer.apply_gradients(pairs)
+            with tf.control_dependencies(before):
+                self._optimizer.apply_gradients(pairs)
         after = [v.read_value() for v in self._variables]
-        return loss, grads, [env[n] for n in self._names], after
+        return loss, grads, before, after
 
     # -- compiled: one tf.function call trains n steps -------------------------
     def _compile(self):
