@@ -171,6 +171,19 @@ class _Reader:
     def err(self, node, message, hint=_TOP_HINT):
         return ProgramError(message, getattr(node, "lineno", 1), self.col(node), hint)
 
+    def op_keywords(self, node, spec, dotted) -> list:
+        """A registry op's keyword arguments, checked against what it takes (``name=`` is
+        TensorFlow's op name and is dropped)."""
+        out = []
+        for k in node.keywords:
+            if k.arg == "name":
+                continue
+            if k.arg not in spec.keywords:
+                raise self.err(k.value, f"{dotted} does not take {k.arg}= here",
+                               f"it takes {', '.join(spec.keywords) or 'no keywords'}")
+            out.append(k)
+        return out
+
     def seg(self, node) -> str:
         text = ast.get_source_segment(self.text, node) or ast.unparse(node)
         return text if len(text) <= 60 else text[:57] + "..."
@@ -666,14 +679,8 @@ class _Reader:
                 any(k.arg is None for k in node.keywords):
             raise self.err(node, "'*' and '**' arguments are not allowed",
                            "pass each argument by position")
-        keywords = []
-        for k in node.keywords:
-            if k.arg == "name":
-                continue
-            if k.arg not in spec.keywords:
-                raise self.err(k.value, f"{dotted} does not take {k.arg}= here",
-                               f"it takes {', '.join(spec.keywords) or 'no keywords'}")
-            keywords.append((k.arg, self.literal_keyword(k.value, k.arg)))
+        keywords = [(k.arg, self.literal_keyword(k.value, k.arg))
+                    for k in self.op_keywords(node, spec, dotted)]
         n = 1 if spec.variadic else len(spec.params)
         if len(node.args) != n:
             raise self.err(node, f"{dotted} takes {n} argument(s), got {len(node.args)}")
@@ -1555,14 +1562,8 @@ class _Reader:
             if op == "matmul":
                 return ast.BinOp(args[0], ast.MatMult(), args[1])
             return ast.BinOp(args[0], _OPERATOR_OPS[op](), args[1])
-        keywords = []
-        for k in node.keywords:
-            if k.arg == "name":
-                continue
-            if k.arg not in spec.keywords:
-                raise self.err(k.value, f"{dotted} does not take {k.arg}= here",
-                               f"it takes {', '.join(spec.keywords) or 'no keywords'}")
-            keywords.append(ast.keyword(k.arg, copy.deepcopy(_strip(k.value))))
+        keywords = [ast.keyword(k.arg, copy.deepcopy(_strip(k.value)))
+                    for k in self.op_keywords(node, spec, dotted)]
         if spec.variadic:
             if len(node.args) != 1 or not isinstance(node.args[0], (ast.List, ast.Tuple)):
                 raise self.err(node, f"{dotted} takes one list of values",
