@@ -15,6 +15,7 @@ from explorer_app import chrome as ui
 from explorer_app import python_form
 from explorer_app import server as server_tuning
 from explorer_app import session
+from explorer_app import viewport
 from explorer_app.explorer import (DEFAULT, PRESETS, controls, details, keyboard_script,
                                    plain, presenting, run, show_error, show_graph, sidebar)
 
@@ -53,7 +54,7 @@ def workspace() -> None:
     the whole page). On a class's server that is fewer elements rebuilt and sent per change
     (bench/README.md).
     """
-    for msg in ss.pop("url_messages", []):     # shown once, gone at the next change
+    for msg in session.link_messages(ss):       # shown once, gone at the next change
         st.warning(f"Share link: {plain(msg)}")
     if presenting():
         # the graph first and wide; the editor below, folded away
@@ -75,7 +76,7 @@ def workspace() -> None:
         with left:
             if ex.error is not None:
                 show_error(ex)
-        if ex.ok and ex.spec["layout"]["meta"].get("view") == "wide":
+        if ex.ok and ex.spec["layout"]["meta"].get("view") in ("wide", "wide-large"):
             with wide_area:
                 show_graph(ex)
                 python_form.printout(ex)
@@ -103,3 +104,5 @@ if not presenting():
     for path, title, line in ui.LESSONS:
         if (Path(__file__).parent / path).exists():
             st.page_link(path, label=f"**{title}** — {line}")
+# a 1920x1080 screen draws the graph with more room (a rerun, once)
+viewport.report(on_change=lambda: session.keep_link_messages(ss))

@@ -23,6 +23,7 @@ from . import chrome as ui
 from . import python_form
 from . import server as server_tuning
 from . import session
+from . import viewport
 
 PRESETS = {p.key: p for p in gc.PRESETS}
 DEFAULT = "foo3"
@@ -90,11 +91,11 @@ def on_compare_change() -> None:
 
 
 def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
-            _alive=None, form="auto"):
+            _alive=None, form="auto", screen="normal"):
     """Pure and deterministic, so one result serves every session that asks the same
     (``_alive`` is not part of the cache key: it only stops a run whose page has closed)."""
     args = (source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
-            form)
+            form, screen)
     # the key is the arguments' repr (exact for floats, strings and tuples): Streamlit's own
     # hashing of the same tuple walked it item by item, ~1.5 ms a rerun (bench/README.md)
     return _explore(repr(args), args, _alive)
@@ -106,10 +107,11 @@ def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, 
 @server_tuning.figure_cache(16)
 def _explore(key: str, _args: tuple, _alive=None):
     (source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
-     form) = _args
+     form, screen) = _args
     return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
                       None if watch is None else list(watch), dtype, expand, presentation,
-                      compare, speed, cache=trace_cache(), alive=_alive, form=form)
+                      compare, speed, cache=trace_cache(), alive=_alive, form=form,
+                      screen=screen)
 
 
 def session_alive():
@@ -318,7 +320,8 @@ def run(prog, parse_error, inputs, modes, watch):
                        tuple(sorted(modes.items())), tuple(ss.get("targets") or ()),
                        None if watch is None else tuple(watch), ss["dtype"],
                        ss.get("expand", False), presenting(), ss.get("compare", False),
-                       ss.get("speed", 1.0), session_alive(), python_form.form())
+                       ss.get("speed", 1.0), session_alive(), python_form.form(),
+                       viewport.screen())
     except PageClosed:
         # the tab closed mid-run: nobody is there to see anything, so the run just ends
         # (uncaught, Streamlit logged its traceback with rich: ~2 s of a core per closed

@@ -177,6 +177,28 @@ def first_visit(state: MutableMapping, query: dict, presets: dict, default: str)
     state["ready"] = True
 
 
+def link_messages(state: MutableMapping) -> list:
+    """A share link's warnings, shown once: gone at the user's next change. The page's own
+    rerun for a large screen (explorer_app/viewport.py) is not a change, so they are kept
+    for it (:func:`keep_link_messages`).
+
+    >>> s = {"url_messages": ["speed 9 is not one of the speeds"]}
+    >>> link_messages(s), link_messages(s)
+    (['speed 9 is not one of the speeds'], [])
+    >>> s = {"url_messages": ["m"]}; _ = link_messages(s); keep_link_messages(s)
+    >>> link_messages(s)
+    ['m']
+    """
+    messages = state.pop("url_messages", [])
+    state["url_messages_shown"] = messages
+    return messages
+
+
+def keep_link_messages(state: MutableMapping) -> None:
+    """The page reruns by itself (a screen's size reported): show the same warnings again."""
+    state["url_messages"] = state.get("url_messages_shown", [])
+
+
 def restore_widgets(state: MutableMapping) -> None:
     """Bring back kept widget values that Streamlit dropped while another page ran.
 

@@ -15,6 +15,7 @@ import tensorflow as tf
 from .checks import loud_checks
 from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
+from .figures.frames import SCREENS
 from .language import Program, ProgramError, parse
 from .report import event_rows, fmt, gradient_rows, value_notes
 from .interpreter import Budget, PageClosed
@@ -105,14 +106,16 @@ def fit_settings(prog: Program, inputs=None, modes=None, targets=None, watch=Non
 def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
             dtype: str = "float32", expand: bool = False, presentation: bool = False,
             compare: bool = False, speed: float = 1.0, cache=None, alive=None,
-            form: str = "auto") -> Exploration:
+            form: str = "auto", screen: str = "normal") -> Exploration:
     """Parse, trace and draw; on any user error return it in ``Exploration.error``.
 
     ``cache``: a :class:`~graphviz_core.tracer.TraceCache`; a program structure traced before
     then runs compiled (same numbers, several times faster). ``alive``: a callable the
     traces ask now and then; once it says False (the page closed) they stop. ``form``:
     ``"auto"``, ``"short"`` or ``"python"`` (see :func:`~graphviz_core.language.parse`);
-    a Python cell's printout is ``output`` (also when TensorFlow stopped it).
+    a Python cell's printout is ``output`` (also when TensorFlow stopped it). ``screen``:
+    ``"large"`` draws the graph for a 1920x1080 screen (more room, the same type; see
+    :data:`~graphviz_core.figures.frames.VIEWS`).
 
     >>> import graphviz_core as gc
     >>> ex = explore(gc.preset("foo3").source)
@@ -124,7 +127,7 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
     ex = Exploration(source=source)
     try:
         _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation, compare,
-              speed, cache, Budget(alive=alive), form)
+              speed, cache, Budget(alive=alive), form, screen)
         return ex
     except PageClosed:
         raise           # nobody waits for it, and it must not be cached as the answer
@@ -145,11 +148,13 @@ def explore(source: str, inputs=None, modes=None, targets=None, watch=None,
 
 
 def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation, compare,
-          speed, cache, budget, form="auto") -> None:
+          speed, cache, budget, form="auto", screen="normal") -> None:
     """Everything :func:`explore` returns, into ``ex``; one budget for all its traces."""
     speed = float(speed)
     if not (math.isfinite(speed) and 0 < speed <= 100):
         raise ValueError(f"speed must be a positive number, not {speed!r}")
+    if screen not in SCREENS:
+        raise ValueError(f"screen must be one of {', '.join(SCREENS)}, not {str(screen)[:40]!r}")
     prog = parse(source, form=form)
     ex.program = prog
     inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets, watch)
@@ -164,7 +169,8 @@ def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation
     ex.checks = loud_checks(t)
     layouts = getattr(cache, "layouts", None)
     ex.spec = backward_spec(t, prog, presentation=bool(presentation), speed=speed,
-                            layouts=layouts, flagged={c.node for c in ex.checks})
+                            layouts=layouts, flagged={c.node for c in ex.checks},
+                            screen=screen)
     ex.events = event_rows(t)
     ex.gradients = gradient_rows(t, prog)
     ex.notes += value_notes(t, prog)

@@ -13,12 +13,21 @@ import numpy as np
 import pytest
 
 import graphviz_core as gc
-from graphviz_core.figures.frames import VIEWS, frame_model, overlaps, text_boxes
+from graphviz_core.figures.frames import (LARGE_HEIGHT, VIEWS, crossings, frame_model,
+                                          overlaps, text_boxes)
 
 # the chart's width (px) on each screen, per view, and its top at 1280x720 (Chromium)
 CHART = {(1280, "column"): 473, (1280, "wide"): 820, (1280, "presentation"): 1120,
          (1920, "column"): 866, (1920, "wide"): 1460, (1920, "presentation"): 1760}
 TOP = {"column": 268, "presentation": 138, "wide": 268}    # wide: above the program
+# The "-large" views, drawn once the page reports a large screen (explorer_app/viewport.py):
+# at 1920x1080, and on the smallest page that still counts as large (LARGE_PAGE wide and
+# LARGE_HEIGHT tall: a 1860x940 window with the sidebar open), widths and tops in Chromium
+CHART_LARGE = {("1920x1080", "column-large"): 866, ("1920x1080", "wide-large"): 1460,
+               ("1920x1080", "presentation-large"): 1760,
+               ("smallest", "column-large"): 829, ("smallest", "wide-large"): 1400,
+               ("smallest", "presentation-large"): 1400}
+TOP_LARGE = {"column-large": 246, "wide-large": 246, "presentation-large": 138}
 
 
 def _programs():
@@ -68,10 +77,26 @@ def test_no_text_overlaps_on_any_screen(name, source, kw):
             stretch = CHART[(screen, view)] / VIEWS[view][0]
             clashes = overlaps(m, stretch)
             assert clashes == [], (name, presentation, screen, clashes[:3])
+            through = crossings(m, stretch)
+            assert through == [], (name, presentation, screen, through[:3])
         # Play and the slider are on a 720 px screen with the graph (the figure's bottom
         # holds them); a graph too tall even with names only would scroll instead
         if m["view"]["height"] <= VIEWS[view][1]:
             assert TOP[view] + m["view"]["figure_height"] <= 720, (name, m["view"])
+        # the same program on a large screen: its own views, the same checks
+        big = frame_model(t, prog, presentation=presentation, screen="large")
+        view = big["view"]["name"]
+        assert view.endswith("-large")
+        for page in ("smallest", "1920x1080"):
+            stretch = CHART_LARGE[(page, view)] / VIEWS[view][0]
+            assert stretch >= 1
+            clashes = overlaps(big, stretch)
+            assert clashes == [], (name, presentation, page, clashes[:3])
+            through = crossings(big, stretch)
+            assert through == [], (name, presentation, page, through[:3])
+        if big["view"]["height"] <= VIEWS[view][1]:
+            assert TOP_LARGE[view] + big["view"]["figure_height"] <= LARGE_HEIGHT, (
+                name, big["view"])
 
 
 def test_the_corpus_spans_5_to_60_nodes():
@@ -217,3 +242,77 @@ def test_a_remembered_fit_is_not_used_for_wider_texts():
     wide = gc.trace(prog, inputs={"x": 123.456})         # x**8 ~ 5e16: longer numbers
     assert frame_model(wide, prog, layouts=cache) == frame_model(wide, prog)
     assert len(cache.choices) == 2
+
+
+# The 2-layer MLP of the issue's "done when": dense(v, W, b) = v @ W + b twice, a relu
+_MLP = """dense(v, W, b) = v @ W + b
+x = constant([[1.0, 2.0, 3.0]])
+W1 = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]
+b1 = [0.1, -0.1]
+W2 = [[0.7], [-0.2]]
+b2 = [0.05]
+h = relu(dense(x, W1, b1))
+out = dense(h, W2, b2)
+loss = reduce_sum(out * out)"""
+
+
+def _mlp_gradients():
+    """TensorFlow's own gradients of the MLP, by a tape written here (the reference)."""
+    import tensorflow as tf
+    x = tf.constant([[1.0, 2.0, 3.0]])
+    w1, b1 = tf.constant([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]), tf.constant([0.1, -0.1])
+    w2, b2 = tf.constant([[0.7], [-0.2]]), tf.constant([0.05])
+    with tf.GradientTape() as tape:
+        tape.watch([w1, b1, w2, b2])
+        out = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+        loss = tf.reduce_sum(out * out)
+    return dict(zip(["W1", "b1", "W2", "b2"],
+                    [g.numpy() for g in tape.gradient(loss, [w1, b1, w2, b2])]))
+
+
+def test_a_two_layer_mlp_keeps_its_numbers_on_a_large_screen():
+    """On a 1280 screen the MLP is names only (its numbers in the caption); on a 1920x1080
+    one the "-large" views hold every number: each weight's gradient is on its edge, as
+    TensorFlow computes it, and nothing overlaps or is crossed by an edge."""
+    prog = gc.parse(_MLP)
+    t = gc.trace(prog)
+    small = frame_model(t, prog)
+    assert (small["view"]["name"], small["view"]["level"]) == ("wide", "dense")
+    big = frame_model(t, prog, screen="large")
+    assert (big["view"]["name"], big["view"]["level"]) == ("wide-large", "full")
+    assert big["view"]["scale"] >= 0.8         # not shrunk to fit: the type stays readable
+    label = {nd["id"]: nd["label"] for nd in big["nodes"]}
+    last = big["frames"][-1]["packets"]
+    on_edge = {label[e["u"]]: p[0] for e, p in zip(big["edges"], last)
+               if p is not None and label.get(e["u"]) in ("W1", "b1", "W2", "b2")}
+    want = _mlp_gradients()
+    digits = gc.figures.backward_text.graph_digits(t)
+    for name, g in want.items():
+        np.testing.assert_allclose(t.gradients[name], g, rtol=1e-6)
+        assert on_edge[name] == gc.figures.backward_text._num(t.gradients[name], digits)
+    assert on_edge["W1"] == "[2.016, -0.576]<br>[4.032, -1.152]<br>[6.048, -1.728]"
+    for stretch in (1.0, 1460 / VIEWS["wide-large"][0]):
+        assert overlaps(big, stretch) == [] and crossings(big, stretch) == []
+
+
+def test_an_edge_through_its_own_number_is_a_crossing():
+    """The check fails where it should: the W1 gradient's marker where the slot used to
+    put it (under a three-row number, which then sat on its own edge) is found."""
+    prog = gc.parse(_MLP)
+    big = frame_model(gc.trace(prog), prog, screen="large")
+    label = {nd["id"]: nd["label"] for nd in big["nodes"]}
+    e = next(e for e in big["edges"] if label.get(e["u"]) == "W1")
+    x, y = e["packet"]
+    assert crossings(big) == []
+    e["packet"] = (x, y - 14)        # the old slot: the marker 14 px under the edge
+    assert any(c[1] == f"{e['u']}>{e['v']}" and c[2] == "packet" for c in crossings(big))
+
+
+def test_screen_is_checked():
+    prog = gc.parse(gc.preset("foo3").source)
+    with pytest.raises(ValueError, match="screen must be one of normal, large"):
+        frame_model(gc.trace(prog), prog, screen="huge")
+    ex = gc.explore(gc.preset("foo3").source, screen="4k")
+    assert not ex.ok and "screen must be one of normal, large, not '4k'" in ex.error_text()
+    big = gc.explore(_MLP, screen="large")
+    assert big.spec["layout"]["meta"]["view"] == "wide-large"

@@ -35,8 +35,8 @@ _DYNAMIC = [_T[k] for k in ("grad_edges", "none_edges", "nan_edges", "halo", "no
 # ---------------------------------------------------------------------------- the figure
 
 def backward_figure(trace, prog, presentation: bool = False, height: int | None = None,
-                    speed: float = 1.0, title: str | None = None, view: str | None = None
-                    ) -> go.Figure:
+                    speed: float = 1.0, title: str | None = None, view: str | None = None,
+                    screen: str = "normal") -> go.Figure:
     """The animated backward pass of ``trace`` (see the module docstring), as a ``go.Figure``.
 
     >>> import graphviz_core as gc
@@ -48,20 +48,21 @@ def backward_figure(trace, prog, presentation: bool = False, height: int | None 
     'b2'
     """
     return figure_from_spec(backward_spec(trace, prog, presentation=presentation,
-                                          height=height, speed=speed, title=title, view=view))
+                                          height=height, speed=speed, title=title, view=view,
+                                          screen=screen))
 
 
 def backward_spec(trace, prog, presentation: bool = False, height: int | None = None,
                   speed: float = 1.0, title: str | None = None, view: str | None = None,
-                  layouts=None, flagged=()) -> dict:
+                  layouts=None, flagged=(), screen: str = "normal") -> dict:
     """The same figure as :func:`backward_figure`, as the plain dict plotly.js reads.
 
     ``{"data": [...], "layout": {...}, "frames": [...]}``, JSON-ready (str, float, int,
     bool, None, lists and dicts only). It is what a page ships: building a ``go.Figure``
     from it and converting it back (as ``st.plotly_chart`` does) cost more than tracing.
-    What it draws is :func:`~.frames.frame_model`'s (``view``, ``layouts``: see there);
-    this writes it in plotly's words. ``height`` is accepted for stage one's callers: the
-    view decides the height.
+    What it draws is :func:`~.frames.frame_model`'s (``view``, ``layouts``, ``screen``: see
+    there); this writes it in plotly's words. ``height`` is accepted for stage one's
+    callers: the view decides the height.
 
     >>> import graphviz_core as gc
     >>> p = gc.parse(gc.preset("foo3").source)
@@ -71,7 +72,7 @@ def backward_spec(trace, prog, presentation: bool = False, height: int | None = 
     """
     return write_plotly(frame_model(trace, prog, presentation=presentation, view=view,
                                    speed=speed, title=title, layouts=layouts,
-                                   flagged=flagged))
+                                   flagged=flagged, screen=screen))
 
 
 def write_plotly(model: dict) -> dict:

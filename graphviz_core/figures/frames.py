@@ -44,17 +44,25 @@ from .backward_text import (_BORN_BAD, _FIRST_BAD, _caption, _info, _num, _short
                              node_hover)
 from .palette import PALETTE
 
-__all__ = ["frame_model", "text_boxes", "overlaps", "text_size", "VIEWS"]
+__all__ = ["frame_model", "text_boxes", "overlaps", "crossings", "text_size", "VIEWS", "SCREENS"]
 
 # The plot's width and its tallest height, px, on a 1280x720 screen (measured in Chromium,
 # tests/browser): normal mode draws the graph in the page's right column, or above the
 # program row when it needs more room ("wide"); presentation mode across the page. A wider
-# screen stretches the plot sideways: gaps grow, text stays as it is.
+# screen stretches the plot sideways: gaps grow, text stays as it is. The "-large" views
+# are for a screen whose page is at least LARGE_PAGE px wide and LARGE_HEIGHT tall (a
+# 1920x1080 one, sidebar open or not; the page reports it, explorer_app/viewport.py): the
+# same type with more room, so a bigger program keeps its numbers on the graph.
 VIEWS = {
     "column": (470, 330),
     "wide": (800, 330),
     "presentation": (1110, 430),
+    "column-large": (820, 560),
+    "wide-large": (1390, 560),
+    "presentation-large": (1390, 640),
 }
+SCREENS = ("normal", "large")
+LARGE_PAGE, LARGE_HEIGHT = 1400, 940     # the page's content width, the window's height
 
 _LINE = 1.3          # plotly's line height, in font sizes
 _HEAT_MAX = 6        # values with more elements than this are drawn as a heatmap
@@ -132,13 +140,14 @@ class _Sizes:
 
 def frame_model(trace, prog, presentation: bool = False, view: str | None = None,
                 speed: float = 1.0, title: str | None = None, layouts: LayoutCache | None = None,
-                engine: str = "dot", flagged=()) -> dict:
+                engine: str = "dot", flagged=(), screen: str = "normal") -> dict:
     """The figure of ``trace`` as data (see the module docstring).
 
     ``view`` one of :data:`VIEWS` (default: "presentation" in presentation mode, else
     "column", or "wide" when the column cannot hold the numbers); ``engine`` "dot", or
     "layered" for stage one's hand-written layout (kept to measure against); ``flagged``
-    nodes (a rule check failed there) are outlined in vermillion.
+    nodes (a rule check failed there) are outlined in vermillion; ``screen`` "large" draws
+    in the "-large" views (a 1920x1080 screen: more room, the same type).
 
     >>> import graphviz_core as gc
     >>> p = gc.parse(gc.preset("foo3").source)
@@ -162,8 +171,12 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
     texts_of = _Texts(trace, contrib, fwd_node, bwd_event, n_bwd)
     captions = [_caption(trace, prog, step, n_fwd, layers, values,
                          {n: (step_of[n], 0) for n in values}) for step in range(n_fwd + n_bwd)]
+    if screen not in SCREENS:
+        raise ValueError(f"screen must be one of {', '.join(SCREENS)}, not {screen!r}")
     if view is None:
         views = ["presentation"] if presentation else ["column", "wide"]
+        if screen == "large":
+            views = [f"{v}-large" for v in views]
     else:
         views = [view]
     # dot's cost grows fast with edge labels on a wide fan-in or fan-out (60 labelled edges
@@ -296,7 +309,9 @@ def _fit(place, presentation, views, levels=("full", "values"), turn=True) -> di
         while True:
             if rankdir is None:     # left to right, unless top to bottom fits better
                 placed = place(_Sizes(presentation, sc, level), view, "LR")
-                if not placed["fits"] and turn:
+                # top to bottom only with names alone: an edge runs down through the
+                # middle of its slot, where a number on it would be (it crossed them)
+                if not placed["fits"] and turn and level == "dense":
                     other = place(_Sizes(presentation, sc, level), view, "TB")
                     if other["over"] < placed["over"] * 0.8:
                         placed, rankdir = other, "TB"
@@ -505,7 +520,7 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
     for n in literals:
         w, h = text_size(g.nodes[n]["label"], s.info)
         boxes[n] = Box(h, w + 4, 0)
-    slots, notes, slot_text = {}, {}, {}
+    slots, notes = {}, {}
     sent = {(p, c): v for (_, c, p, v) in packets}
     for (u, v) in edges:
         if g.nodes[u]["kind"] == "literal" or (u, v) not in sent:
@@ -514,12 +529,16 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
             continue
         note = _edge_note(g, u, v)
         w, h = text_size(_room(_num(sent[(u, v)], graph_digits(trace))), s.packet_text, bold=True)
-        slot_text[(u, v)] = h
+        nh = 0.0
         if note:
             nw, nh = text_size(note, s.info)
-            w, h = max(w, nw), h + nh
+            w = max(w, nw)
             notes[(u, v)] = note
-        slots[(u, v)] = (_step(w + 6), h + s.packet + 4)
+        # the edge runs through the middle of its slot (dot's ports "w" and "e"): the
+        # marker rides there, the number above it, the note below, so the box is as tall
+        # as twice its taller half (a three-row gradient no longer sits on its own edge)
+        half = max(2 + h + s.packet / 2, s.packet / 2 + 1 + nh + 2)
+        slots[(u, v)] = (_step(w + 6), 2 * half)
     titles = {}
     for n in values:
         gid = g.nodes[n]["group"]
@@ -587,9 +606,7 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
         if (u, v) in drawing.slots:
             # the slot, top down: the packet's number, its marker, the note
             x, y = at(drawing.slots[(u, v)])
-            top = y + slots[(u, v)][1] / 2
-            text_h = slot_text.get((u, v), 0.0)
-            my = top - 2 - text_h - s.packet / 2
+            my = y          # on the edge, which crosses the slot's middle
             e.update(slot=(x, y), packet=(x, round(my, 2)))
             if (u, v) in notes:
                 e.update(note=notes[(u, v)], note_y=round(my - s.packet / 2 - 1, 2))
@@ -606,9 +623,12 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
         w, h = text_size(c["name"], s.info)
         tb = (c["title"][0] - w / 2, c["title"][1] - h / 2, c["title"][0] + w / 2,
               c["title"][1] + h / 2)
+        inner = (tb[0] + 1, tb[1] + 1, tb[2] - 1, tb[3] - 1)
         if any(tb[0] < b[2] and b[0] < tb[2] and tb[1] < b[3] and b[1] < tb[3]
-               for b in placed_boxes):
-            c["title"] = None
+               for b in placed_boxes) or any(
+                _cuts(a, b, inner) for e in out_edges
+                for a, b in zip(zip(e["xs"], e["ys"]), zip(e["xs"][1:], e["ys"][1:]))):
+            c["title"] = None      # (an edge through it too: dot routes some across)
         else:
             placed_boxes.append(tb)
     legend = [dict(e, y=round(H - e["y"], 2)) for e in legend]
@@ -905,3 +925,53 @@ def overlaps(model: dict, stretch: float = 1.0) -> list:
                 if a[2] < b[4] and b[2] < a[4] and a[3] < b[5] and b[3] < a[5]:
                     found.append((k, "overlap", a, b))
     return found
+
+
+def crossings(model: dict, stretch: float = 1.0) -> list:
+    """Every edge drawn through a text in any frame: a number on an edge, a shape note, a
+    node's value text, a box's title, a number of the program (the issue's "an edge label
+    crosses 'local 0.729'"). The edge's own packet and note are included: its marker rides
+    on the edge, its texts above and below. [] when clean."""
+    found = []
+    kinds = {"packet", "note", "value", "title", "number", "label"}
+    segments = []
+    for e in model["edges"]:
+        pts = [(x * stretch, y) for x, y in zip(e["xs"], e["ys"])]
+        segments.append((f"{e['u']}>{e['v']}", e["u"], e["v"], list(zip(pts, pts[1:]))))
+    for k in range(len(model["frames"])):
+        for kind, owner, x0, y0, x1, y1 in text_boxes(model, k, stretch):
+            if kind not in kinds:
+                continue
+            box = (x0 + 1, y0 + 1, x1 - 1, y1 - 1)     # a touch is not a crossing
+            for name, u, v, segs in segments:
+                # an edge leaves its node under the node's own texts, and enters a node
+                # beside them (a number of the program is its own text): its own ends are
+                # the node's business, not a crossing
+                if kind in ("value", "label", "number") and owner in (u, v):
+                    continue
+                if any(_cuts(a, b, box) for a, b in segs):
+                    found.append((k, name, kind, owner))
+    return sorted(set(found))
+
+
+def _cuts(a, b, box) -> bool:
+    """Does the segment a-b pass through the rectangle (Liang-Barsky clipping)?"""
+    x0, y0, x1, y1 = box
+    if x0 >= x1 or y0 >= y1:
+        return False
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, ax - x0), (dx, x1 - ax), (-dy, ay - y0), (dy, y1 - ay)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return False
+    return True

@@ -549,3 +549,51 @@ def test_inputs_keep_their_values_when_a_program_comes_back(app):
     assert [boxes.nth(i).is_checked() for i in range(boxes.count())] == [True, True]
     app.expect(textarea(page)).to_have_value(a_src)
     page.close()
+
+
+_MLP = """dense(v, W, b) = v @ W + b
+x = constant([[1.0, 2.0, 3.0]])
+W1 = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]
+b1 = [0.1, -0.1]
+W2 = [[0.7], [-0.2]]
+b2 = [0.05]
+h = relu(dense(x, W1, b1))
+out = dense(h, W2, b2)
+loss = reduce_sum(out * out)"""
+
+_META = "() => { const g = document.querySelector('.js-plotly-plot'); " \
+        "return g && g.layout && g.layout.meta ? [g.layout.meta.view, g.layout.meta.level] : null; }"
+
+
+def test_a_large_screen_draws_the_mlp_with_its_numbers(app):
+    """At 1920x1080 the page reports a large screen and the 2-layer MLP is drawn in the
+    "-large" view with every number on it (on the 1280 drawing, stretched, it was names
+    only): one run more than a 1280x720 visit, which costs none; made small, the window
+    goes back to the 1280 drawing."""
+    from graphviz_core import links
+    link = "?" + urllib.parse.urlencode(links.encode({"program": _MLP}))
+
+    def drawn(page, want):
+        page.wait_for_function(f"() => JSON.stringify(({_META})()) === '{want}'",
+                               timeout=30_000)
+
+    small = app.new_page()
+    small.set_viewport_size({"width": 1280, "height": 720})
+    app.goto(link, page=small, plot=True)
+    drawn(small, '["wide","dense"]')
+    small.wait_for_timeout(1500)
+    runs_small = app.runs(small)
+    small.close()
+
+    page = app.goto(link, page=app.new_page(), plot=True)
+    app.expect(page.get_by_text("∂(loss) / ∂W1")).to_be_visible()
+    drawn(page, '["wide-large","full"]')
+    page.wait_for_timeout(1500)
+    assert app.runs(page) == runs_small + 1, (runs_small, app.runs(page))
+    app.screenshot("explorer-mlp-1920", page=page)
+    with app.rerun(page):
+        page.set_viewport_size({"width": 1280, "height": 720})
+    drawn(page, '["wide","dense"]')
+    no_exception(page)
+    assert app.errors(page) == []
+    page.close()
