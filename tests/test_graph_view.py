@@ -277,7 +277,17 @@ def test_a_two_layer_mlp_keeps_its_numbers_on_a_large_screen():
     prog = gc.parse(_MLP)
     t = gc.trace(prog)
     small = frame_model(t, prog)
-    assert (small["view"]["name"], small["view"]["level"]) == ("wide", "dense")
+    # names only, inputs included (their 3x2 values made the drawing tall and the type
+    # tiny: 0.45 with no names at all); the names are on the nodes, each tensor's shape
+    # under it, and the narrow drawing is spread across the plot
+    assert (small["view"]["name"], small["view"]["level"]) == ("wide", "names")
+    assert small["fonts"]["label"] >= 9 and small["view"]["scale"] >= 0.6
+    assert sorted(nd["label"] for nd in small["nodes"]) == sorted(
+        ["x", "W1", "b1", "W2", "b2", "dense", "relu", "dense", "×", "re…sum"])
+    assert small["frames"][-1]["texts"][:3] == ["(1, 3)", "(3, 2)", "(2,)"]
+    xs = [nd["x"] for nd in small["nodes"]]
+    assert max(xs) - min(xs) > 0.55 * small["view"]["width"]      # 0.39 unspread
+    assert overlaps(small, 1460 / 800) == [] and crossings(small) == []
     big = frame_model(t, prog, screen="large")
     assert (big["view"]["name"], big["view"]["level"]) == ("wide-large", "full")
     assert big["view"]["scale"] >= 0.8         # not shrunk to fit: the type stays readable

@@ -11,8 +11,10 @@ two overlap.
 
 The model, a dict:
 
-``view``      width, height (plot px), presentation, level ("full": values on the graph;
-              "dense": too big for that, the numbers are in the caption and the hover),
+``view``      width, height (plot px), presentation, level ("full": every number on the
+              graph; "values": each node's value only; "dense": too big for that, the
+              numbers are in the caption and the hover, an input keeps its value and ∂;
+              "names": the inputs' numbers off too), rankdir,
               scale (of the fonts), figure height, margins
 ``fonts``     px of label, info, packet, caption, legend, hover text
 ``nodes``     one dict per value node: id, label, x, y (circle centre), size (diameter),
@@ -113,8 +115,9 @@ class _Sizes:
 
     def __init__(self, presentation: bool, scale: float = 1.0, level: str = "full"):
         k = (1.45 if presentation else 1.0) * scale
-        dense = level == "dense"
+        dense = level in ("dense", "names")
         self.k, self.scale, self.dense, self.level = k, scale, dense, level
+        self.bare = level == "names"      # the inputs' values off the graph too
         self.label = max(8, round(14 * k))
         self.info = max(8, round(13 * k))
         self.packet_text = max(8, round(14 * k))
@@ -127,11 +130,13 @@ class _Sizes:
         self.rim = max(2, round(6 * k))
         self.cell = max(3, round(7 * k))
         self.sep = k
+        self.cut = 6 if self.bare else 4 if dense else 9    # characters the circle holds
         self.labels = self.node_size("xx") >= 22
-        self.cut = 4 if dense else 9      # characters of a name the circle holds
 
     def node_size(self, label: str) -> float:
         if self.dense:      # names only: one small size (a long name is cut, or hidden)
+            if self.bare:   # nothing else on the graph: room for the name itself
+                return round(max(34, 8.4 * min(len(label), self.cut) + 8) * self.k)
             return round(26 * self.k)
         return round(max(46, 9 * min(len(label), 9) + 14) * self.k)
 
@@ -215,7 +220,7 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
 
     # ------------------------------------------------------------------ the frames
     def text(n, lit, fired):      # (texts_of keeps what it wrote: each is asked once)
-        if s.dense and g.nodes[n]["kind"] != "input":
+        if s.dense and (s.bare or g.nodes[n]["kind"] != "input"):
             return texts_of.dense(n, lit, fired)
         # an input keeps its value and ∂: that is the answer
         return texts_of(n, lit, fired, "values" if s.dense else s.level)
@@ -311,7 +316,7 @@ def _fit(place, presentation, views, levels=("full", "values"), turn=True) -> di
                 placed = place(_Sizes(presentation, sc, level), view, "LR")
                 # top to bottom only with names alone: an edge runs down through the
                 # middle of its slot, where a number on it would be (it crossed them)
-                if not placed["fits"] and turn and level == "dense":
+                if not placed["fits"] and turn and level in ("dense", "names"):
                     other = place(_Sizes(presentation, sc, level), view, "TB")
                     if other["over"] < placed["over"] * 0.8:
                         placed, rankdir = other, "TB"
@@ -330,6 +335,14 @@ def _fit(place, presentation, views, levels=("full", "values"), turn=True) -> di
             if placed["fits"]:
                 return placed
     placed = attempt(views[-1], "dense", 0.3, 1.0)
+    if not placed["fits"] or placed["sizes"].scale < 0.75:
+        # the inputs' values and gradients (several rows each for a matrix) are what made
+        # it small: off the graph too (they are under it and in the hover), the names can
+        # be read from the back of the room (a 2-layer MLP at 1280x720: 0.48 -> larger)
+        bare = attempt(views[-1], "names", placed["sizes"].scale, 1.0)
+        if bare["fits"] and (not placed["fits"] or
+                             bare["sizes"].scale >= 1.15 * placed["sizes"].scale):
+            return bare
     if placed["fits"] or not turn:
         return placed
     # too big for the screen even with names only: the largest that fits its width, the
@@ -500,7 +513,7 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
         if s.dense and texts_of.dense(n, True, texts_of.n_bwd - 1).strip():
             tw, th = text_size(texts_of.dense(n, True, texts_of.n_bwd - 1), s.info)
             th += 4
-        if not s.dense or a["kind"] == "input":
+        if not s.dense or (a["kind"] == "input" and not s.bare):
             for f in texts_of.moments(n):
                 w, h = text_size(_room(texts_of(n, True, f, "values" if s.dense
                                                 else s.level)), s.info)
@@ -566,15 +579,24 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
     fits = over <= 1 or engine == "layered"
     # too tall even with names only: the figure grows (it scrolls; text never overlaps)
     H = max(min(H_max, max(drawing.height + band + 8, 160)), drawing.height + band)
-    # the drawing centred in the plot below the band; y up
-    ox = max((W - drawing.width) / 2, 0)
+    # the drawing centred in the plot below the band; y up. A drawing much narrower than
+    # the plot (a tall one, shrunk to its height) is spread sideways, up to 1.5 times:
+    # centres move apart, texts keep their size, so nothing comes closer
+    fx = min(1.5, W * 0.94 / drawing.width) if 0 < drawing.width < W * 0.7 else 1.0
+    ox = max((W - drawing.width * fx) / 2, 0)
     oy = max((H - band - drawing.height) / 2, 0)
 
     def at(p):
-        return (round(p[0] + ox, 2), round(p[1] + oy, 2))
+        return (round(p[0] * fx + ox, 2), round(p[1] + oy, 2))
 
-    def rect(r):
-        return (round(r[0] + ox, 2), round(r[1] + oy, 2), round(r[2] + ox, 2),
+    def rect(r):        # a node's space keeps its width, its centre moves
+        half = (r[2] - r[0]) / 2
+        cx = (r[0] + r[2]) / 2 * fx + ox
+        return (round(cx - half, 2), round(r[1] + oy, 2), round(cx + half, 2),
+                round(r[3] + oy, 2))
+
+    def spread(r):      # a function's box spreads with its members
+        return (round(r[0] * fx + ox, 2), round(r[1] + oy, 2), round(r[2] * fx + ox, 2),
                 round(r[3] + oy, 2))
 
     nodes = []
@@ -613,7 +635,7 @@ def _place(trace, prog, g, values, literals, edges, packets, texts_of, s, view, 
         elif (u, v) in sent:
             e.update(packet=_halfway(pts))
         out_edges.append(e)
-    clusters = [dict(name=gid.split("#")[0], group=gid, box=rect(c[:4]), title=at(c[4:]))
+    clusters = [dict(name=gid.split("#")[0], group=gid, box=spread(c[:4]), title=at(c[4:]))
                 for gid, c in drawing.clusters.items()]
     # a box's title where dot left it room; where it did not (dot reserves a cluster's label
     # room unreliably left to right) the box goes untitled: the hover names the function

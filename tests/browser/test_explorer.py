@@ -567,8 +567,8 @@ _META = "() => { const g = document.querySelector('.js-plotly-plot'); " \
 
 def test_a_large_screen_draws_the_mlp_with_its_numbers(app):
     """At 1920x1080 the page reports a large screen and the 2-layer MLP is drawn in the
-    "-large" view with every number on it (on the 1280 drawing, stretched, it was names
-    only): one run more than a 1280x720 visit, which costs none; made small, the window
+    "-large" view with every number on it (the 1280 drawing, stretched, is names only):
+    one run more than a 1280x720 visit, which costs none; made small, the window
     goes back to the 1280 drawing."""
     from graphviz_core import links
     link = "?" + urllib.parse.urlencode(links.encode({"program": _MLP}))
@@ -580,7 +580,7 @@ def test_a_large_screen_draws_the_mlp_with_its_numbers(app):
     small = app.new_page()
     small.set_viewport_size({"width": 1280, "height": 720})
     app.goto(link, page=small, plot=True)
-    drawn(small, '["wide","dense"]')
+    drawn(small, '["wide","names"]')
     small.wait_for_timeout(1500)
     runs_small = app.runs(small)
     small.close()
@@ -593,7 +593,7 @@ def test_a_large_screen_draws_the_mlp_with_its_numbers(app):
     app.screenshot("explorer-mlp-1920", page=page)
     with app.rerun(page):
         page.set_viewport_size({"width": 1280, "height": 720})
-    drawn(page, '["wide","dense"]')
+    drawn(page, '["wide","names"]')
     no_exception(page)
     assert app.errors(page) == []
     page.close()
