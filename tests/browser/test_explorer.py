@@ -551,15 +551,7 @@ def test_inputs_keep_their_values_when_a_program_comes_back(app):
     page.close()
 
 
-_MLP = """dense(v, W, b) = v @ W + b
-x = constant([[1.0, 2.0, 3.0]])
-W1 = [[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]
-b1 = [0.1, -0.1]
-W2 = [[0.7], [-0.2]]
-b2 = [0.05]
-h = relu(dense(x, W1, b1))
-out = dense(h, W2, b2)
-loss = reduce_sum(out * out)"""
+from test_graph_view import _MLP  # noqa: E402 - the issue's 2-layer MLP, one copy
 
 _META = "() => { const g = document.querySelector('.js-plotly-plot'); " \
         "return g && g.layout && g.layout.meta ? [g.layout.meta.view, g.layout.meta.level] : null; }"
