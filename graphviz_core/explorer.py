@@ -15,7 +15,7 @@ import tensorflow as tf
 from .checks import loud_checks
 from .codegen import to_tensorflow
 from .figures import backward_spec, figure_from_spec
-from .figures.frames import SCREENS
+from .figures.frames import check_screen
 from .language import Program, ProgramError, parse
 from .report import event_rows, fmt, gradient_rows, value_notes
 from .interpreter import Budget, PageClosed
@@ -153,8 +153,7 @@ def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation
     speed = float(speed)
     if not (math.isfinite(speed) and 0 < speed <= 100):
         raise ValueError(f"speed must be a positive number, not {speed!r}")
-    if screen not in SCREENS:
-        raise ValueError(f"screen must be one of {', '.join(SCREENS)}, not {str(screen)[:40]!r}")
+    check_screen(screen)        # before any tracing
     prog = parse(source, form=form)
     ex.program = prog
     inputs, modes, targets, watch, ex.notes = fit_settings(prog, inputs, modes, targets, watch)

@@ -66,6 +66,14 @@ VIEWS = {
 SCREENS = ("normal", "large")
 LARGE_PAGE, LARGE_HEIGHT = 1400, 940     # the page's content width, the window's height
 
+
+def check_screen(screen) -> None:
+    """ValueError unless ``screen`` is one of :data:`SCREENS` (a share link or a caller's
+    typo gets a sentence, not a KeyError later)."""
+    if screen not in SCREENS:
+        raise ValueError(f"screen must be one of {', '.join(SCREENS)}, "
+                         f"not {str(screen)[:40]!r}")
+
 _LINE = 1.3          # plotly's line height, in font sizes
 _HEAT_MAX = 6        # values with more elements than this are drawn as a heatmap
 
@@ -176,8 +184,7 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
     texts_of = _Texts(trace, contrib, fwd_node, bwd_event, n_bwd)
     captions = [_caption(trace, prog, step, n_fwd, layers, values,
                          {n: (step_of[n], 0) for n in values}) for step in range(n_fwd + n_bwd)]
-    if screen not in SCREENS:
-        raise ValueError(f"screen must be one of {', '.join(SCREENS)}, not {screen!r}")
+    check_screen(screen)
     if view is None:
         views = ["presentation"] if presentation else ["column", "wide"]
         if screen == "large":
