@@ -75,13 +75,31 @@ def rss_mb(pid: int | None) -> float | None:
         return None
 
 
+def descendants(pid) -> list[int]:
+    """``pid``'s children, theirs, ... (Linux /proc): the Explorer's low-priority process
+    for costly programs (explorer_app/lane.py) is a child of its server."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+                out += kids
+                todo += kids
+        except (OSError, ValueError):
+            continue
+    return out
+
+
 def cpu_seconds(pids) -> float | None:
-    """User + system CPU the processes have used so far (Linux /proc), or None."""
+    """User + system CPU the processes and their children have used so far (Linux /proc),
+    or None."""
     if not pids:
         return None
     total = 0.0
     try:
-        for pid in pids:
+        for pid in [q for p in pids for q in [p, *descendants(p)]]:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -444,6 +462,8 @@ async def load_run(url, pids, sessions, reruns, think, ramp, shared=False, seed=
                 rss_before=_worst(before), rss_peak=mem.peak, rss_end=_worst(rss_each(pids)),
                 rss_before_each=before, rss_peak_each=list(mem.peaks),
                 sessions_per_worker=dict(sorted(per_worker.items())),
+                hostile_per_worker=dict(sorted(collections.Counter(
+                    r.worker for r in bad if r.worker).items())),
                 mb_in=sum(r.bytes_in for r in results) / 2**20,
                 messages=sum(r.messages for r in results))
 
@@ -616,7 +636,8 @@ def _line(r):
             f"rss before/peak/after={_mb(r['rss_before'])}/{_mb(r['rss_peak'])}/"
             f"{_mb(r.get('rss_after', r['rss_end']))} MB"
             + (f" | +{r['hostile']} hostile: their p95={_ms(r['hostile_p95'])}ms "
-               f"errors={len(r['hostile_errors'])}" if r.get("hostile") else ""))
+               f"errors={len(r['hostile_errors'])} on {r.get('hostile_per_worker') or '-'}"
+               if r.get("hostile") else ""))
 
 
 def _kb_per_rerun(r):

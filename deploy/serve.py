@@ -7,9 +7,9 @@ through one proxy that keeps every browser on its worker. This command starts
 * ``WORKERS`` Streamlit processes (``python -m explorer_app.launch``: TensorFlow imported and
   warm before each listens) on loopback ports ``BASE``, ``BASE+1``, ..., all with one cookie
   secret (generated for the run unless ``STREAMLIT_SERVER_COOKIE_SECRET`` is set);
-* HAProxy (Debian's package) on ``PORT``: new browsers go to the worker with the fewest
-  open connections (``balance leastconn``: a websocket is one long connection per tab), and
-  stay there by a cookie HAProxy sets on the first answer (``ge_worker``; the page's
+* HAProxy (Debian's package) on ``PORT``: new browsers go to the workers in turn
+  (``balance roundrobin``; ``leastconn`` put 27-31 of 40 students on one of two workers
+  once three visitors sent costly programs, bench/README.md), and stay there by a cookie HAProxy sets on the first answer (``ge_worker``; the page's
   websocket, its reconnects and its reloads carry it). Websocket upgrades pass through with
   an hour of idle time (``timeout tunnel``). Each worker's ``/_stcore/health`` is checked
   every 2 s; a worker that fails it gets no new browsers.
@@ -79,7 +79,7 @@ frontend explorer
     default_backend workers
 
 backend workers
-    balance leastconn
+    balance roundrobin
     # the first answer sets the cookie; every later request of that browser (the page's
     # websocket, its reconnects, a reload) goes to the same worker
     cookie {COOKIE} insert indirect nocache httponly

@@ -9,4 +9,6 @@ the core never imports streamlit or this package.
   (which widget values are kept, a first visit, which targets follow an edit): tested
   without Streamlit
 * :mod:`explorer_app.explorer` the Explorer page's sections (controls, graph, tabs)
+* :mod:`explorer_app.lane`     a low-priority child process that runs costly programs, so a
+  class's reruns do not queue behind them
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from graphviz_core import links as url_state
 from graphviz_core.tracer import tf_words
 
 from . import chrome as ui
+from . import lane
 from . import python_form
 from . import server as server_tuning
 from . import session
@@ -91,27 +93,41 @@ def on_compare_change() -> None:
 
 
 def explore(source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
-            _alive=None, form="auto", screen="normal"):
+            _alive=None, form="auto", screen="normal", _pace=None):
     """Pure and deterministic, so one result serves every session that asks the same
-    (``_alive`` is not part of the cache key: it only stops a run whose page has closed)."""
+    (``_alive`` and ``_pace`` are not part of the cache key: the first stops a run whose
+    page has closed, the second is called before a costly run, see
+    :func:`~explorer_app.session.pace_costly`)."""
     args = (source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
             form, screen)
     # the key is the arguments' repr (exact for floats, strings and tuples): Streamlit's own
     # hashing of the same tuple walked it item by item, ~1.5 ms a rerun (bench/README.md)
-    return _explore(repr(args), args, _alive)
+    return _explore(repr(args), args, _alive, _pace)
 
 
 # One Exploration shared by every session that asks the same, never copied (the page only
 # reads it). At most 16 entries: an entry holds whole figures (up to three with side by
 # side), and a 300-node figure is several MB.
 @server_tuning.figure_cache(16)
-def _explore(key: str, _args: tuple, _alive=None):
+def _explore(key: str, _args: tuple, _alive=None, _pace=None):
     (source, inputs, modes, targets, watch, dtype, expand, presentation, compare, speed,
      form, screen) = _args
-    return gc.explore(source, dict(inputs), dict(modes), list(targets) or None,
-                      None if watch is None else list(watch), dtype, expand, presentation,
-                      compare, speed, cache=trace_cache(), alive=_alive, form=form,
-                      screen=screen)
+    kwargs = dict(source=source, inputs=dict(inputs), modes=dict(modes),
+                  targets=list(targets) or None, watch=None if watch is None else list(watch),
+                  dtype=dtype, expand=expand, presentation=presentation, compare=compare,
+                  speed=speed, form=form, screen=screen)
+    # a costly program runs in a low-priority process of its own, so that the class's
+    # reruns do not queue behind it on this process's GIL (explorer_app/lane.py)
+    heavy = lane.shared()
+    if heavy is not None and heavy.wants(source, form):
+        if _pace is not None:
+            _pace()
+        return heavy.run(kwargs, _alive)
+    cpu = time.thread_time()
+    ex = gc.explore(**kwargs, cache=trace_cache(), alive=_alive)
+    if heavy is not None:
+        heavy.note(source, time.thread_time() - cpu)
+    return ex
 
 
 def session_alive():
@@ -321,7 +337,7 @@ def run(prog, parse_error, inputs, modes, watch):
                        None if watch is None else tuple(watch), ss["dtype"],
                        ss.get("expand", False), presenting(), ss.get("compare", False),
                        ss.get("speed", 1.0), session_alive(), python_form.form(),
-                       viewport.screen())
+                       viewport.screen(), lambda: session.pace_costly(ss))
     except PageClosed:
         # the tab closed mid-run: nobody is there to see anything, so the run just ends
         # (uncaught, Streamlit logged its traceback with rich: ~2 s of a core per closed

@@ -7,6 +7,9 @@ this same process, so the first student's page finds everything imported and Ten
 kernels, the parser and the layout engine warm; without it the first page of a fresh server
 waits several seconds for the import (bench/README.md, "The first page").
 
+It also starts the low-priority process that runs costly programs
+(:mod:`explorer_app.lane`) in the background.
+
 The warm-up result is thrown away: nothing a session sees is computed here, and no state is
 kept for sessions (the app's caches start empty). ``make run``, ``make serve``, the
 ``Dockerfile`` and ``deploy/`` start the server this way.
@@ -36,6 +39,16 @@ def warm(script: str = "app.py") -> float:
     return time.perf_counter() - start
 
 
+def _start_lane() -> None:
+    """Start the process that runs costly programs (explorer_app/lane.py) while the server
+    comes up, so the first visitor who sends one does not wait for its TensorFlow import."""
+    import threading
+    from explorer_app import lane
+    heavy = lane.shared()
+    if heavy is not None:
+        threading.Thread(target=heavy.start, name="lane-start", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     script = next((a for a in args if a.endswith(".py")), None)
@@ -45,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     took = warm(script)
     print(f"warmed TensorFlow and the core in {took:.1f} s", file=sys.stderr, flush=True)
+    if took:
+        _start_lane()
     from streamlit.web import cli
     sys.argv = ["streamlit", "run", *args]
     return cli.main()

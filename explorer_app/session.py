@@ -340,3 +340,32 @@ def back_to_example(state: MutableMapping, presets: dict, key: str) -> None:
     """"↺ Back to the example": the example again, the typed text kept as "Your program"."""
     state["preset"] = key
     pick_example(state, presets)
+
+
+COSTLY_GAP = 1.0        # seconds between one session's runs in the lane (explorer_app/lane.py)
+
+
+def pace_costly(state: MutableMapping, gap: float = COSTLY_GAP, clock=None, sleep=None) -> float:
+    """Before a costly run (one that goes to the low-priority lane): wait until ``gap``
+    seconds after this session's previous one; the seconds waited.
+
+    A costly program updates at most once a second, however fast its inputs change: the
+    lane keeps its TensorFlow off the class's core, but every run still costs the server a
+    page's worth of work, and a visitor rerunning every 0.2 s was a third of a class's load
+    (bench/README.md). The first costly run of a session does not wait.
+
+    >>> s, t = {}, [100.0]
+    >>> pace_costly(s, 1.0, clock=lambda: t[0], sleep=lambda d: t.__setitem__(0, t[0] + d))
+    0.0
+    >>> t[0] += 0.25
+    >>> pace_costly(s, 1.0, clock=lambda: t[0], sleep=lambda d: t.__setitem__(0, t[0] + d))
+    0.75
+    """
+    import time
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    wait = min(gap, max(0.0, state.get("_costly_next", 0.0) - clock()))
+    if wait > 0:
+        sleep(wait)
+    state["_costly_next"] = clock() + gap
+    return wait

@@ -144,6 +144,8 @@ class Program:
     lines: dict = field(default_factory=dict)         # name -> line of its statement
     shapes: dict = field(default_factory=dict)        # name -> shape at the inputs' defaults
     rule_work: dict = field(default_factory=dict)     # function -> ops one run of its rule
+    work: int = 0       # ops one trace runs, as the work limit counts them (bodies expanded,
+    #                     rules at each call, a tensor rule once per Jacobian row)
     form: str = "short"
     # the TensorFlow-Python form (graphviz_core.pyform): the script around the program
     # (script.Step each), and the targets and watched constants of its last gradient call
@@ -286,7 +288,9 @@ def _parse_short(source: str, checked: bool = False) -> Program:
     if not prog.inputs and not prog.assignments:
         raise ProgramError("the program has no inputs and no values", 1, 1,
                            "add an input such as 'x = 2.0' and a value such as 'y = x**2'")
-    prog.shapes = shapes.infer(prog)
+    counts = {}
+    prog.shapes = shapes.infer(prog, counts=counts)
+    prog.work = total_work + counts["work"]
     return prog
 
 

@@ -20,8 +20,9 @@ from .ops import OPS, ShapeError, broadcast, size
 __all__ = ["infer"]
 
 
-def infer(prog, shapes: dict | None = None) -> dict:
-    """``{name: shape}`` for every input and assignment; ``shapes`` overrides input shapes.
+def infer(prog, shapes: dict | None = None, counts: dict | None = None) -> dict:
+    """``{name: shape}`` for every input and assignment; ``shapes`` overrides input shapes;
+    ``counts``, if given, gets ``work``: the custom-rule runs that build tensor Jacobians.
 
     Raises :class:`~graphviz_core.language.ProgramError` for a shape clash or a value over
     the element limits.
@@ -33,6 +34,8 @@ def infer(prog, shapes: dict | None = None) -> dict:
     for name in prog.assignments:
         pass_.env = env
         env[name] = pass_(prog.expressions[name])
+    if counts is not None:
+        counts["work"] = pass_.work
     return env
 
 

@@ -41,7 +41,7 @@ def test_the_config_is_sticky_checks_health_and_keeps_websockets_open():
     for i, port in enumerate((8601, 8602, 8603), 1):
         assert f"server w{i} 127.0.0.1:{port} check inter 2s fall 5 rise 1 cookie w{i}" in cfg
     assert "option httpchk GET /_stcore/health" in cfg and "http-check expect string ok" in cfg
-    assert "timeout tunnel  1h" in cfg and "balance leastconn" in cfg
+    assert "timeout tunnel  1h" in cfg and "balance roundrobin" in cfg
     assert "bind 0.0.0.0:8501" in cfg
 
 
