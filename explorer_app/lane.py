@@ -42,7 +42,9 @@ HEAVY_WORK = 1000       # Program.work at which a run goes to the lane (the pres
 SLOW_CPU = 0.1          # seconds of CPU of an inline run after which its text goes there
 REMEMBERED = 256        # slow texts kept
 WAIT = 60.0             # seconds a page waits for the lane (queue included) before a message
-POLL = 0.02             # how often a waiting page checks that its session is still there
+POLL = 0.25             # how often a waiting page checks that its session is still there
+#                         (each check takes the worker's GIL a moment; 0.25 s is soon enough
+#                         for a closed tab)
 
 # ---------------------------------------------------------------------------- the child
 _cancel = None          # in the child: the shared id of the job to stop
@@ -176,6 +178,8 @@ class Lane:
         from graphviz_core.interpreter import PageClosed
         from graphviz_core.language import ProgramError
         import graphviz_core as gc
+        if alive is not None and not alive():       # gone already: nothing to run
+            raise PageClosed("the page that asked for this run has closed", 1, 1, "")
         job = next(self._jobs)
         fut = self._submit(_run, job, kwargs)
         pool = self._pool

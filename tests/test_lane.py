@@ -81,6 +81,15 @@ def test_a_closed_page_stops_its_run_there(lane):
     with pytest.raises(PageClosed):
         lane.run(dict(source=HOSTILE, inputs={"x": 1.25}), alive=lambda: False)
     assert time.monotonic() - start < 1.0
+    # a run queued behind a long one (here the child sleeps 1.5 s), whose page closes while
+    # it waits: it is taken off the queue, never run
+    busy = lane._submit(time.sleep, 1.5)
+    asked, start = [], time.monotonic()
+    with pytest.raises(PageClosed):
+        lane.run(dict(source=HOSTILE, inputs={"x": 1.2}),
+                 alive=lambda: asked.append(1) or len(asked) < 2)
+    assert time.monotonic() - start < 1.0 and not busy.done()
+    busy.result()
     ex = lane.run(dict(source=HOSTILE, inputs={"x": 1.3}))      # and it serves the next
     assert ex.ok and ex.trace.gradients == gc.explore(HOSTILE, {"x": 1.3}).trace.gradients
 
