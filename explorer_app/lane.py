@@ -154,18 +154,22 @@ class Lane:
         return self._submit(_pid).result()
 
     def _submit(self, fn, *args, retry: bool = True):
+        return self._submit_to(fn, *args, retry=retry)[0]
+
+    def _submit_to(self, fn, *args, retry: bool = True):
+        """``(future, pool)``: the pool it went to, for :meth:`_replace` if that one breaks."""
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=self._ctx, initializer=_start,
                                                  initargs=(self._cancel,))
             pool = self._pool
         try:
-            return pool.submit(fn, *args)
+            return pool.submit(fn, *args), pool
         except (BrokenExecutor, RuntimeError):      # a child that died idle: a new one, once
             self._replace(pool)
             if not retry:
                 raise
-            return self._submit(fn, *args, retry=False)
+            return self._submit_to(fn, *args, retry=False)
 
     def _replace(self, pool) -> None:
         with self._lock:
@@ -181,8 +185,12 @@ class Lane:
         if alive is not None and not alive():       # gone already: nothing to run
             raise PageClosed("the page that asked for this run has closed", 1, 1, "")
         job = next(self._jobs)
-        fut = self._submit(_run, job, kwargs)
-        pool = self._pool
+        try:
+            fut, pool = self._submit_to(_run, job, kwargs)
+        except (BrokenExecutor, RuntimeError) as e:     # no child could be started
+            return gc.Exploration(source=kwargs.get("source", ""), error=ProgramError(
+                f"the process for large programs could not start ({type(e).__name__})", 1,
+                1, "try again in a moment"))
         give_up = time.monotonic() + WAIT
         while True:
             try:
