@@ -338,6 +338,9 @@ def run(prog, parse_error, inputs, modes, watch):
                        ss.get("expand", False), presenting(), ss.get("compare", False),
                        ss.get("speed", 1.0), session_alive(), python_form.form(),
                        viewport.screen(), lambda: session.pace_costly(ss))
+    except lane.Unavailable as e:
+        # the costly-program process gave no answer this time: said, and not cached
+        return gc.Exploration(source=ss["program"], error=e)
     except PageClosed:
         # the tab closed mid-run: nobody is there to see anything, so the run just ends
         # (uncaught, Streamlit logged its traceback with rich: ~2 s of a core per closed

@@ -35,7 +35,9 @@ import threading
 import time
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
-__all__ = ["Lane", "HEAVY_WORK", "SLOW_CPU", "enabled", "shared"]
+from graphviz_core.language import ProgramError
+
+__all__ = ["Lane", "Unavailable", "HEAVY_WORK", "SLOW_CPU", "enabled", "shared"]
 
 HEAVY_WORK = 1000       # Program.work at which a run goes to the lane (the presets: 7-60;
 #                         the worst program the limits let through: ~4,000)
@@ -45,6 +47,11 @@ WAIT = 60.0             # seconds a page waits for the lane (queue included) bef
 POLL = 0.25             # how often a waiting page checks that its session is still there
 #                         (each check takes the worker's GIL a moment; 0.25 s is soon enough
 #                         for a closed tab)
+
+class Unavailable(ProgramError):
+    """The lane could not give this run an answer (busy, or its child died or would not
+    start): raised, not returned, so that no cache keeps it as the program's answer."""
+
 
 # ---------------------------------------------------------------------------- the child
 _cancel = None          # in the child: the shared id of the job to stop
@@ -178,19 +185,17 @@ class Lane:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def run(self, kwargs: dict, alive=None):
-        """``gc.explore(**kwargs)`` in the child; PageClosed once ``alive()`` says False."""
+        """``gc.explore(**kwargs)`` in the child; PageClosed once ``alive()`` says False;
+        :class:`Unavailable` when no answer came back."""
         from graphviz_core.interpreter import PageClosed
-        from graphviz_core.language import ProgramError
-        import graphviz_core as gc
         if alive is not None and not alive():       # gone already: nothing to run
             raise PageClosed("the page that asked for this run has closed", 1, 1, "")
         job = next(self._jobs)
         try:
             fut, pool = self._submit_to(_run, job, kwargs)
         except (BrokenExecutor, RuntimeError) as e:     # no child could be started
-            return gc.Exploration(source=kwargs.get("source", ""), error=ProgramError(
-                f"the process for large programs could not start ({type(e).__name__})", 1,
-                1, "try again in a moment"))
+            raise Unavailable(f"the process for large programs could not start "
+                              f"({type(e).__name__})", 1, 1, "try again in a moment") from None
         give_up = time.monotonic() + WAIT
         while True:
             try:
@@ -201,13 +206,12 @@ class Lane:
                 raise
             except BrokenExecutor:
                 self._replace(pool)
-                return gc.Exploration(source=kwargs.get("source", ""), error=ProgramError(
-                    "the process running large programs stopped during this run (out of "
-                    "memory?); it has been restarted", 1, 1, "make the program smaller"))
+                raise Unavailable("the process running large programs stopped during this "
+                                  "run (out of memory?); it has been restarted", 1, 1,
+                                  "make the program smaller") from None
             except Exception as e:      # noqa: BLE001 - a result that did not come back
-                return gc.Exploration(source=kwargs.get("source", ""), error=ProgramError(
-                    f"the run could not be completed ({type(e).__name__})", 1, 1,
-                    "make the program smaller"))
+                raise Unavailable(f"the run could not be completed ({type(e).__name__})", 1,
+                                  1, "make the program smaller") from None
             if alive is not None and not alive():
                 if not fut.cancel():                # running: the child's budget stops it
                     self._cancel.value = job
@@ -215,9 +219,9 @@ class Lane:
             if time.monotonic() > give_up:
                 if not fut.cancel():
                     self._cancel.value = job
-                return gc.Exploration(source=kwargs.get("source", ""), error=ProgramError(
-                    f"the server is busy with other large programs: this one waited "
-                    f"{WAIT:g} s", 1, 1, "try again in a moment, or make it smaller"))
+                raise Unavailable(f"the server is busy with other large programs: this one "
+                                  f"waited {WAIT:g} s", 1, 1,
+                                  "try again in a moment, or make it smaller")
 
     def close(self) -> None:
         with self._lock:

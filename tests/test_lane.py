@@ -129,3 +129,17 @@ def test_the_page_runs_a_costly_program_there_once_a_second():
         assert [m.value for m in at.metric] == [f"{want:g}"]
     # runs start a gap apart: the change right after a quick run waits for the rest of it
     assert took[1] >= 0.5 * COSTLY_GAP
+
+
+def test_a_child_that_dies_mid_run_is_a_message_not_an_answer(lane):
+    """The run that was going when the child died raises Unavailable (a ProgramError the
+    page shows and does not cache); the next run gets a new child."""
+    from explorer_app.lane import Unavailable
+    import threading
+    lane._submit(time.sleep, 5)                    # the child is busy; lane.pid() would wait
+    pid = next(iter(lane._pool._processes))         # so its pid from the pool
+    threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
+    with pytest.raises(Unavailable, match="stopped during this run"):
+        lane.run(dict(source=HOSTILE, inputs={"x": 0.8}))
+    ex = lane.run(dict(source=HOSTILE, inputs={"x": 0.8}))
+    assert ex.ok and ex.trace.gradients == gc.explore(HOSTILE, {"x": 0.8}).trace.gradients
