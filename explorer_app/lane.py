@@ -68,9 +68,9 @@ def _start(cancel) -> None:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     import graphviz_core as gc
+    from explorer_app.launch import explore_default
     _cancel, _cache = cancel, gc.TraceCache(max_entries=16)
-    preset = next(p for p in gc.PRESETS if p.key == "foo3")
-    gc.explore(preset.source, preset.inputs, preset.modes, cache=_cache)
+    explore_default(_cache)
 
 
 def _lowest_priority() -> None:
@@ -213,15 +213,18 @@ class Lane:
                 raise Unavailable(f"the run could not be completed ({type(e).__name__})", 1,
                                   1, "make the program smaller") from None
             if alive is not None and not alive():
-                if not fut.cancel():                # running: the child's budget stops it
-                    self._cancel.value = job
+                self._stop(fut, job)
                 raise PageClosed("the page that asked for this run has closed", 1, 1, "")
             if time.monotonic() > give_up:
-                if not fut.cancel():
-                    self._cancel.value = job
+                self._stop(fut, job)
                 raise Unavailable(f"the server is busy with other large programs: this one "
                                   f"waited {WAIT:g} s", 1, 1,
                                   "try again in a moment, or make it smaller")
+
+    def _stop(self, fut, job: int) -> None:
+        """Off the queue if it waits there; if it runs, the child's budget stops it."""
+        if not fut.cancel():
+            self._cancel.value = job
 
     def close(self) -> None:
         with self._lock:
