@@ -6,6 +6,7 @@ UI only: widgets, one call into graphviz_core (``gc.explore``, through
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import streamlit as st
@@ -16,8 +17,9 @@ from explorer_app import python_form
 from explorer_app import server as server_tuning
 from explorer_app import session
 from explorer_app import viewport
-from explorer_app.explorer import (DEFAULT, PRESETS, controls, details, keyboard_script,
-                                   plain, presenting, run, show_error, show_graph, sidebar)
+from explorer_app.explorer import (DEFAULT, PRESETS, Areas, choice_is_stale, details,
+                                   editor, keyboard_script, parsed, plain, presenting, program_choice,
+                                   program_inputs, run, show_error, show_graph, sidebar)
 
 server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
 
@@ -47,45 +49,73 @@ if not presenting():
 
 @st.fragment
 def workspace() -> None:
-    """Editor, inputs, graph and details: everything that follows from the program.
+    """Above the editor (the example picker, the form, the convert buttons), and around it
+    the places that :func:`analysis` fills.
 
-    A fragment: changing the program, an input, a mode, a target or a tab reruns this
-    function only, not the sidebar, the header or the lessons (the sidebar's settings rerun
-    the whole page). On a class's server that is fewer elements rebuilt and sent per change
-    (bench/README.md).
+    A fragment: picking an example or editing reruns this function only, not the sidebar,
+    the header or the lessons (the sidebar's settings rerun the whole page).
     """
-    for msg in session.link_messages(ss):       # shown once, gone at the next change
-        st.warning(f"Share link: {plain(msg)}")
     if presenting():
         # the graph first and wide; the editor below, folded away
-        graph_area = st.container()
+        areas = Areas(notices=st.container(), graph=st.container())
         with st.expander("Program and settings", expanded=False):
-            prog, parse_error, inputs, modes, watch = controls()
-        ex = run(prog, parse_error, inputs, modes, watch)
-        with graph_area:
-            if ex.error is not None:
-                show_error(ex)
-            show_graph(ex)
-            python_form.printout(ex)
+            program_choice()
+            areas.program = st.container()
     else:
-        wide_area = st.container()      # a graph too big for the column goes here, first
+        areas = Areas(notices=st.container())
+        areas.wide = st.container()     # a graph too big for the column goes here, first
         left, right = st.columns([5, 8], gap="large")
         with left:
-            prog, parse_error, inputs, modes, watch = controls()
-        ex = run(prog, parse_error, inputs, modes, watch)
-        with left:
-            if ex.error is not None:
-                show_error(ex)
-        if ex.ok and ex.spec["layout"]["meta"].get("view") in ("wide", "wide-large"):
-            with wide_area:
-                show_graph(ex)
-                python_form.printout(ex)
-            with right:
-                st.caption("The graph needs the page's width: it is drawn above the program.")
-        else:
-            with right:
-                show_graph(ex)
-                python_form.printout(ex)
+            program_choice()
+        areas.program, areas.graph = left, right
+    ss["_workspace_ran"] = True         # analysis() writes to each place on this run
+    analysis(areas)
+
+
+@st.fragment
+def analysis(areas: "Areas") -> None:
+    """The editor, the inputs, the graph, the details: everything that follows from the
+    program's text.
+
+    A fragment inside :func:`workspace`: changing an input, a mode, a target, a node or a
+    part of the details reruns this function only; the picker, the form switch and the
+    convert buttons are not rebuilt and re-sent (an edit that changes them reruns the page). On a class's server that is fewer messages per change
+    (bench/README.md). It writes into the places its parent made (``areas``).
+    """
+    full = ss.pop("_workspace_ran", False)
+    if not full and choice_is_stale():
+        # an edit changed the picker, the form or the convert buttons above the editor:
+        # they are outside this fragment (rare: the first edit of an example, a new form)
+        st.rerun(scope="app")
+    for msg in session.link_messages(ss):       # shown once, gone at the next change
+        # at the top; a run of this fragment alone may only write where the last whole run did
+        with areas.notices if full else contextlib.nullcontext():
+            st.warning(f"Share link: {plain(msg)}")
+    with areas.program:
+        editor()
+        prog, parse_error = parsed()
+        inputs, modes, watch = program_inputs(prog) if prog is not None else ({}, {}, None)
+    ex = run(prog, parse_error, inputs, modes, watch)
+    if ex.error is not None:
+        with areas.program:
+            show_error(ex)
+    wide = not presenting() and ex.ok and \
+        ex.spec["layout"]["meta"].get("view") in ("wide", "wide-large")
+    if wide:
+        with areas.wide:
+            show_graph(ex)
+            python_form.printout(ex)
+        with areas.graph:
+            st.caption("The graph needs the page's width: it is drawn above the program.")
+    else:
+        if full and areas.wide is not None:
+            # hold the wide place, so that a later run of this fragment alone can draw there
+            # (Streamlit lets it write only where the editor's run saw it write)
+            with areas.wide:
+                st.empty()
+        with areas.graph:
+            show_graph(ex)
+            python_form.printout(ex)
     for note in ex.notes:
         st.info(plain(note))
     if ss.pop("rerun_app", False):        # a switch inside the fragment moved the sidebar's

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,16 @@ from . import viewport
 PRESETS = {p.key: p for p in gc.PRESETS}
 DEFAULT = "foo3"
 EDITOR_CHARS = 5 * gc.LIMITS["chars"]       # what the editor takes; the parser says the rest
+
+
+@dataclass
+class Areas:
+    """Where the analysis fragment draws: containers the editor's fragment made around the
+    editor (``wide`` is None in presentation mode, where the graph is always wide)."""
+    notices: object = None
+    graph: object = None
+    program: object = None      # the editor and the inputs
+    wide: object = None
 
 
 def presenting() -> bool:
@@ -182,11 +193,41 @@ def example_picker() -> None:
                  help="Every program from the four seed notebooks")
 
 
-def controls():
-    """Editor and widgets generated from the program; returns what to trace."""
-    ss = st.session_state
+def program_choice() -> None:
+    """Above the editor: the example picker, the form switch, the buttons that rewrite the
+    text in the other form. In the page's outer fragment; what they show is remembered
+    (:func:`choice_is_stale`)."""
     example_picker()
     python_form.form_switch()
+    python_form.convert_buttons(parsed()[0])
+    st.session_state["_choice_shows"] = _choice_shows()
+
+
+def _choice_shows() -> tuple:
+    """What :func:`program_choice` draws from: the picker's choice and options, the form
+    and what auto-detection reads, which convert button is disabled."""
+    ss = st.session_state
+    prog = parsed()[0]
+    return (ss.get("preset"), "your_program" in ss, python_form.form(),
+            gc.detect_form(ss.get("program", "")),
+            None if prog is None else (prog.form, prog.source.startswith("# Generated")))
+
+
+def choice_is_stale() -> bool:
+    """Has the text changed what :func:`program_choice` shows since it was drawn (an edit
+    made the example "Your program", or changed the form)? An input's number written into
+    the text does not."""
+    return st.session_state.get("_choice_shows") != _choice_shows()
+
+
+def editor() -> None:
+    """The program's text, and under it the example's description or the way back to it.
+
+    In the inner fragment, with the inputs: an input's box writes its number into this
+    text, and a widget that is not redrawn keeps its old text in the browser, which sends it
+    back as an edit.
+    """
+    ss = st.session_state
     # the browser stops a paste at EDITOR_CHARS (a 20 MB one-line paste never leaves it);
     # past the parser's own limit, up to here, the text comes back with "too long"
     st.text_area("Program", key="program", height=250, max_chars=EDITOR_CHARS,
@@ -197,8 +238,8 @@ def controls():
                       "The last value is the target. Or paste a TensorFlow notebook cell "
                       "as it is.")
     example = PRESETS[session.example_key(ss, DEFAULT)]
-    # next to the text it describes, so an edit (which reruns this fragment, not the sidebar)
-    # never leaves the example's description standing under someone's own program
+    # next to the text it describes, so an edit never leaves the example's description
+    # standing under someone's own program
     if ss["program"] == example.source:
         st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
     else:                                   # your own text: one click back to the example
@@ -207,11 +248,21 @@ def controls():
                   args=(ss, PRESETS, example.key),
                   help=f"Replaces the text above with “{example.title}”, the example chosen "
                        "in the sidebar")
+
+
+def parsed():
+    """The editor's program and its error, one of them None (remembered by text: the
+    editor and the analysis ask for the same)."""
     try:
-        prog = gc.parse(ss["program"], form=python_form.form())
+        return gc.parse(st.session_state["program"], form=python_form.form()), None
     except gc.ProgramError as e:
-        return None, e, {}, {}, None
-    python_form.convert_buttons(prog)
+        return None, e
+
+
+def program_inputs(prog):
+    """The widgets generated from the program: its inputs, each function's gradient, the
+    targets. Returns what to trace."""
+    ss = st.session_state
     inputs, modes, watch = {}, {}, []
     unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
@@ -268,7 +319,7 @@ def controls():
     session.follow_targets(ss, prog)
     st.multiselect("Differentiate (targets add up)", choices, key="targets",
                    help="tape.gradient([targets], inputs): gradients of several targets add up")
-    return prog, None, inputs, modes, watch
+    return inputs, modes, watch
 
 
 
@@ -466,13 +517,14 @@ TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
 def details(ex) -> None:
     """The tabs under the graph, and the address bar kept equal to the whole view."""
     ss = st.session_state
-    # only the open tab runs (a tab switch is a rerun): the hidden ones were a third of the
-    # page's work on every rerun, for nobody to see
-    tabs = st.tabs(list(TABS), key="details", on_change="rerun")
-    for tab, fill in zip(tabs, TABS.values()):
-        if tab.open:
-            with tab:
-                fill(ex)
+    # only the chosen part runs (a switch is a rerun): the hidden ones were a third of the
+    # page's work on every rerun, for nobody to see. One segmented control, not st.tabs: the
+    # tab bar and its five tab blocks were six messages to every browser on every change
+    if ss.get("details") not in TABS:
+        ss["details"] = next(iter(TABS))
+    part = st.segmented_control("Details", list(TABS), key="details", required=True,
+                                label_visibility="collapsed")
+    TABS[part](ex)
     t = ex.trace
     shared = url_state.encode({
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,

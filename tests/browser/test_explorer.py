@@ -300,9 +300,12 @@ def test_share_link_restores_the_program_and_gradient(app):
     app.expect(page).to_have_url(re.compile(r"[?&]in=x%3A3\.0(&|$)"))
     app.expect(page).to_have_url(re.compile(r"[?&]modes=sq%3Aautomatic(&|$)"))
     app.expect(metric(page)).to_have_text("324")       # d(3 x**4)/dx = 12 x**3 at 3
-    # those three changes reran the Explorer's workspace fragment only, and the address
-    # (written from inside it) still followed every one
-    assert app.fragment_runs(page) >= 3, (app.fragment_runs(page), app.runs(page))
+    # the edit made the example "Your program", which reran the page (the picker is outside
+    # the analysis fragment); the number and the switch reran that fragment only, and the
+    # address (written from inside it) still followed every one
+    app.expect(page.get_by_role("combobox", name="Example program")).to_have_value(
+        re.compile("Your program"))
+    assert app.fragment_runs(page) >= 2, (app.fragment_runs(page), app.runs(page))
     link = page.url
     assert parse_qs(urlsplit(link).query)["in"] == ["x:3.0"]
     program = program.replace("x = 2.0", "x = 3.0")      # the box wrote its number there
@@ -463,8 +466,8 @@ def test_downloads_are_the_code_the_animation_and_the_trace(app, tmp_path):
     import graphviz_core as gc
 
     page = app.goto(plot=True)
-    with app.rerun():                   # the tabs are lazy: opening one reruns the page
-        page.get_by_role("tab", name="Share & export").click()
+    with app.rerun():                   # the details are lazy: opening a part reruns
+        page.get_by_role("radio", name="Share & export").click()
     files = {}
     for label in ("TensorFlow code (.py)", "Animation (.html)", "Trace (.csv)"):
         with page.expect_download(timeout=30_000) as info:
@@ -521,7 +524,8 @@ def test_side_by_side_opens_its_tab(app):
     page = app.goto("?preset=bad_step", page=app.new_page(), plot=True)
     with app.rerun(page):
         page.get_by_text("Automatic vs custom, side by side").click()
-    app.expect(page.get_by_role("tab", selected=True)).to_have_text("Automatic vs custom")
+    app.expect(page.get_by_role("radio", name="Automatic vs custom", exact=True)) \
+        .to_have_attribute("aria-checked", "true")
     app.expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3)
     page.close()
 
