@@ -79,8 +79,9 @@ def analysis(areas: "Areas") -> None:
 
     A fragment inside :func:`workspace`: changing an input, a mode, a target, a node or a
     part of the details reruns this function only; the picker, the form switch and the
-    convert buttons are not rebuilt and re-sent (an edit that changes them reruns the page). On a class's server that is fewer messages per change
-    (bench/README.md). It writes into the places its parent made (``areas``).
+    convert buttons are not rebuilt and re-sent (an edit that changes them reruns the page).
+    On a class's server that is fewer messages per change: 40 -> 26 (bench/README.md). It
+    writes into the places its parent made (``areas``).
     """
     full = ss.pop("_workspace_ran", False)
     if not full and choice_is_stale():

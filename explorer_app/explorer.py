@@ -1,6 +1,7 @@
 """The Explorer page's sections: sidebar settings, the editor and inputs, the graph, the
-tabs under it. ``app.py`` calls them in order; each reads and writes ``st.session_state``
-through :mod:`explorer_app.session`'s rules, and draws.
+details under it (trace, gradients, side by side, training, export). ``app.py`` calls them
+in order; each reads and writes ``st.session_state`` through :mod:`explorer_app.session`'s
+rules, and draws.
 """
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def sidebar() -> None:
                        "the ops inside (switch it to automatic to open it).")
         st.toggle("Automatic vs custom, side by side", key="compare", on_change=on_compare_change,
                   help="Both graphs, TensorFlow's automatic gradient beside your rules, in the "
-                       "“Automatic vs custom” tab under the graph (switching this on opens it).")
+                       "“Automatic vs custom” part under the graph (switching this on opens it).")
         st.toggle("Presentation mode (large type)", key="presentation",
                   help="For a projector: large type, the graph first, controls tucked away. "
                        "Share the link with presentation=1 to open a class straight into it.")
@@ -91,14 +92,14 @@ def tensor_input(name: str, inp):
 
 
 def compare_here() -> None:
-    """The side by side switched on from its tab: the sidebar's toggle follows (a whole
+    """The side by side switched on from its part of the details: the sidebar's toggle follows (a whole
     rerun, since the sidebar is outside the fragment)."""
     st.session_state["compare"] = True
     st.session_state["rerun_app"] = True
 
 
 def on_compare_change() -> None:
-    """Side by side on: open the tab that shows it (else nothing in view changed)."""
+    """Side by side on: open the part of the details that shows it (else nothing in view changed)."""
     if st.session_state.get("compare"):
         st.session_state["details"] = "Automatic vs custom"
 
@@ -515,7 +516,8 @@ TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
 
 
 def details(ex) -> None:
-    """The tabs under the graph, and the address bar kept equal to the whole view."""
+    """The details under the graph (one part at a time, chosen with a segmented control),
+    and the address bar kept equal to the whole view."""
     ss = st.session_state
     # only the chosen part runs (a switch is a rerun): the hidden ones were a third of the
     # page's work on every rerun, for nobody to see. One segmented control, not st.tabs: the
