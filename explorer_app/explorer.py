@@ -209,8 +209,10 @@ def _choice_shows() -> tuple:
     and what auto-detection reads, which convert button is disabled."""
     ss = st.session_state
     prog = parsed()[0]
-    return (ss.get("preset"), "your_program" in ss, python_form.form(),
-            gc.detect_form(ss.get("program", "")),
+    form = python_form.form()
+    # what auto-detection reads is shown ("Read as: ...") only in Auto
+    return (ss.get("preset"), "your_program" in ss, form,
+            gc.detect_form(ss.get("program", "")) if form == "auto" else None,
             None if prog is None else (prog.form, prog.source.startswith("# Generated")))
 
 
