@@ -525,9 +525,13 @@ def details(ex) -> None:
     # page's work on every rerun, for nobody to see. One segmented control, not st.tabs: the
     # tab bar and its five tab blocks were six messages to every browser on every change
     if ss.get("details") not in TABS:
-        ss["details"] = next(iter(TABS))
+        # not drawn while the program had an error, Streamlit dropped the choice: the part
+        # chosen before comes back with the fixed program
+        kept = ss.get("details_part")
+        ss["details"] = kept if kept in TABS else next(iter(TABS))
     part = st.segmented_control("Details", list(TABS), key="details", required=True,
                                 label_visibility="collapsed")
+    ss["details_part"] = part       # not a widget's key: it outlives runs that hide it
     TABS[part](ex)
     t = ex.trace
     shared = url_state.encode({

@@ -80,6 +80,17 @@ def test_broken_program_shows_error_and_keeps_text():
     assert not at.error and list(metrics(at).values()) == ["4"]
 
 
+def test_the_chosen_details_part_comes_back_after_an_error():
+    # the control is not drawn while the program is broken, and Streamlit drops its state
+    at = open_tab(app(), "Gradients and why")
+    for bad in ("x = 2.0\ny = foo(x)", "x = 2.0\ny = foo(x) +"):     # two runs without it
+        at.text_area(key="program").set_value(bad).run()
+        assert at.error
+    at.text_area(key="program").set_value("x = 3.0\ny = x * x").run()
+    assert not at.error and at.session_state["details"] == "Gradients and why"
+    assert [r["gradient"] for r in at.dataframe[0].value.to_dict("records")] == ["6"]
+
+
 def test_error_shows_names_as_typed_not_as_markdown():
     # unescaped, Streamlit drew __import__ as a bold "import"
     at = app()
