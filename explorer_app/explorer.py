@@ -254,12 +254,20 @@ def editor() -> None:
 
 
 def parsed():
-    """The editor's program and its error, one of them None (remembered by text: the
-    editor and the analysis ask for the same)."""
-    try:
-        return gc.parse(st.session_state["program"], form=python_form.form()), None
-    except gc.ProgramError as e:
-        return None, e
+    """The editor's program and its error, one of them None. Asked three or four times a
+    run (the picker's part, its staleness check, the analysis); remembered for the text and
+    form it was read from, so a broken text is not parsed again each time (``gc.parse``
+    remembers programs, not errors)."""
+    ss = st.session_state
+    read = (ss["program"], python_form.form())
+    last = ss.get("_parsed")
+    if last is None or last[0] != read:
+        try:
+            last = (read, gc.parse(read[0], form=read[1]), None)
+        except gc.ProgramError as e:
+            last = (read, None, e)
+        ss["_parsed"] = last
+    return last[1], last[2]
 
 
 def program_inputs(prog):
