@@ -18,8 +18,9 @@ from explorer_app import server as server_tuning
 from explorer_app import session
 from explorer_app import viewport
 from explorer_app.explorer import (DEFAULT, PRESETS, Areas, choice_is_stale, details,
-                                   editor, keyboard_script, parsed, plain, presenting, program_choice,
-                                   program_inputs, run, show_error, show_graph, sidebar)
+                                   editor, keyboard_script, parsed, plain, presenting,
+                                   program_choice, program_inputs, run, show_error,
+                                   show_graph, sidebar)
 
 server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
 
@@ -73,7 +74,7 @@ def workspace() -> None:
 
 
 @st.fragment
-def analysis(areas: "Areas") -> None:
+def analysis(areas: Areas) -> None:
     """The editor, the inputs, the graph, the details: everything that follows from the
     program's text.
 

@@ -36,7 +36,7 @@ EDITOR_CHARS = 5 * gc.LIMITS["chars"]       # what the editor takes; the parser 
 
 @dataclass
 class Areas:
-    """Where the analysis fragment draws: containers the editor's fragment made around the
+    """Where the analysis fragment draws: containers the workspace fragment made around the
     editor (``wide`` is None in presentation mode, where the graph is always wide)."""
     notices: object = None
     graph: object = None
@@ -58,8 +58,9 @@ def sidebar() -> None:
                        "running its custom rule stays one node: TensorFlow calls the rule, not "
                        "the ops inside (switch it to automatic to open it).")
         st.toggle("Automatic vs custom, side by side", key="compare", on_change=on_compare_change,
-                  help="Both graphs, TensorFlow's automatic gradient beside your rules, in the "
-                       "“Automatic vs custom” part under the graph (switching this on opens it).")
+                  help="Both graphs, TensorFlow's automatic gradient beside your rules, in "
+                       "the “Automatic vs custom” part under the graph (switching this on "
+                       "opens it).")
         st.toggle("Presentation mode (large type)", key="presentation",
                   help="For a projector: large type, the graph first, controls tucked away. "
                        "Share the link with presentation=1 to open a class straight into it.")
@@ -92,14 +93,15 @@ def tensor_input(name: str, inp):
 
 
 def compare_here() -> None:
-    """The side by side switched on from its part of the details: the sidebar's toggle follows (a whole
-    rerun, since the sidebar is outside the fragment)."""
+    """The side by side switched on from its part of the details: the sidebar's toggle
+    follows (a whole rerun, since the sidebar is outside the fragment)."""
     st.session_state["compare"] = True
     st.session_state["rerun_app"] = True
 
 
 def on_compare_change() -> None:
-    """Side by side on: open the part of the details that shows it (else nothing in view changed)."""
+    """Side by side on: open the part of the details that shows it (else nothing in view
+    changed)."""
     if st.session_state.get("compare"):
         st.session_state["details"] = "Automatic vs custom"
 
