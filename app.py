@@ -19,7 +19,8 @@ from explorer_app import session
 from explorer_app import viewport
 from explorer_app.explorer import (DEFAULT, PRESETS, Areas, choice_is_stale, details,
                                    editor, keyboard_script, parsed, plain, presenting,
-                                   program_choice, program_inputs, run, show_error,
+                                   program_choice, program_settings, program_values, run,
+                                   show_error, traced_as,
                                    show_graph, sidebar)
 
 server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
@@ -62,15 +63,26 @@ def workspace() -> None:
         with st.expander("Program and settings", expanded=False):
             program_choice()
             areas.program = st.container()
+            settings(areas)
     else:
         areas = Areas(notices=st.container())
         areas.wide = st.container()     # a graph too big for the column goes here, first
         left, right = st.columns([5, 8], gap="large")
         with left:
             program_choice()
-        areas.program, areas.graph = left, right
+            areas.program = st.container()
+            settings(areas)
+        areas.graph = right
     ss["_workspace_ran"] = True         # analysis() writes to each place on this run
     analysis(areas)
+
+
+def settings(areas: Areas) -> None:
+    """Under the editor: how the program is traced (the inputs' switches, the functions'
+    gradients, the targets), with a place above each switch for its input's number."""
+    prog = parsed()[0]
+    if prog is not None:
+        program_settings(prog, areas)
 
 
 @st.fragment
@@ -78,11 +90,12 @@ def analysis(areas: Areas) -> None:
     """The editor, the inputs, the graph, the details: everything that follows from the
     program's text.
 
-    A fragment inside :func:`workspace`: changing an input, a mode, a target, a node or a
-    part of the details reruns this function only; the picker, the form switch and the
-    convert buttons are not rebuilt and re-sent (an edit that changes them reruns the page).
-    On a class's server that is fewer messages per change: 40 -> 26 (bench/README.md). It
-    writes into the places its parent made (``areas``).
+    A fragment inside :func:`workspace`: changing an input's number, a node or a part of
+    the details reruns this function only; the picker, the form switch, the convert buttons
+    and the settings under the editor (:func:`settings`) are not rebuilt and re-sent (an
+    edit that changes them reruns the page). On a class's server that is fewer messages per
+    change: 40 -> 26 -> 19 (bench/README.md). It writes into the places its parent made
+    (``areas``).
     """
     full = ss.pop("_workspace_ran", False)
     if not full and choice_is_stale():
@@ -95,8 +108,9 @@ def analysis(areas: Areas) -> None:
             st.warning(f"Share link: {plain(msg)}")
     with areas.program:
         editor()
-        prog, parse_error = parsed()
-        inputs, modes, watch = program_inputs(prog) if prog is not None else ({}, {}, None)
+    prog, parse_error = parsed()
+    inputs, (modes, watch) = ({}, ({}, None)) if prog is None else \
+        (program_values(prog, areas), traced_as(prog))
     ex = run(prog, parse_error, inputs, modes, watch)
     if ex.error is not None:
         with areas.program:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +40,9 @@ class Areas:
     editor (``wide`` is None in presentation mode, where the graph is always wide)."""
     notices: object = None
     graph: object = None
-    program: object = None      # the editor and the inputs
+    program: object = None      # the editor (its error under it)
     wide: object = None
+    values: dict = field(default_factory=dict)    # each input's box, above its switch
 
 
 def presenting() -> bool:
@@ -215,7 +216,8 @@ def _choice_shows() -> tuple:
     # what auto-detection reads is shown ("Read as: ...") only in Auto
     return (ss.get("preset"), "your_program" in ss, form,
             gc.detect_form(ss.get("program", "")) if form == "auto" else None,
-            None if prog is None else (prog.form, prog.source.startswith("# Generated")))
+            None if prog is None else (prog.form, prog.source.startswith("# Generated")),
+            _settings_shows(prog))
 
 
 def choice_is_stale() -> bool:
@@ -272,32 +274,20 @@ def parsed():
     return last[1], last[2]
 
 
-def program_inputs(prog):
-    """The widgets generated from the program: its inputs, each function's gradient, the
-    targets. Returns what to trace."""
+def program_settings(prog, areas: Areas) -> None:
+    """How the program is traced: each input's constant/Variable switch and ``tape.watch``,
+    each function's gradient, the targets. In the page's outer fragment: moving a number
+    reruns the graph without rebuilding and re-sending these (they change with the
+    program's shape, not its numbers: :func:`choice_is_stale`). Each input's box goes in
+    ``areas.values[name]``, above its switch; :func:`program_values` draws it."""
     ss = st.session_state
-    inputs, modes, watch = {}, {}, []
     unwatched = ss.setdefault("unwatched", [])
     if prog.inputs:
         st.markdown("**Inputs**")
         # one under another: side by side, a laptop leaves each input too narrow for the
         # constant/Variable switch
         for name, inp in prog.inputs.items():
-            key, dkey = f"in:{name}", f"indefault:{name}"
-            if inp.shape:
-                inputs[name] = tensor_input(name, inp)
-            # a new input, or the text changed its default: the box starts from the text
-            new = ss.get(dkey) != inp.default or key not in ss
-            ss[dkey] = inp.default
-            # written back on every run: a widget that comes back after a run that did not
-            # draw it (another program, then a sidebar change) otherwise ignores the state
-            # it had and starts at its own default, min_value (-1e9)
-            ss[key] = inp.default if new else ss[key]
-            if not inp.shape:
-                inputs[name] = st.number_input(
-                    f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
-                    key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
-                    on_change=session.set_value, args=(st.session_state, name))
+            areas.values[name] = st.container()
             st.segmented_control(
                 "kind", ["constant", "variable"], default=inp.kind, key=f"kind:{name}:{inp.kind}",
                 on_change=session.set_kind,
@@ -306,11 +296,13 @@ def program_inputs(prog):
                 label_visibility="collapsed", required=True)
             if inp.kind == "constant":
                 wkey = f"watch:{name}"
-                ss[wkey] = ss.get(wkey, name not in unwatched)    # written back: see above
+                # written back on every run: a widget that comes back after a run that did
+                # not draw it (another program, then a sidebar change) otherwise ignores the
+                # state it had and starts at its own default
+                ss[wkey] = ss.get(wkey, name not in unwatched)
                 if st.checkbox("tape.watch", key=wkey,
                                help="Constants are tracked only if the tape watches "
                                     "them; Variables always are."):
-                    watch.append(name)
                     if name in unwatched:
                         unwatched.remove(name)
                 elif name not in unwatched:
@@ -321,7 +313,7 @@ def program_inputs(prog):
         if fn.has_custom_gradient:
             key = f"mode:{name}"
             ss[key] = ss.get(key) if ss.get(key) in ("custom", "automatic") else "custom"
-            modes[name] = st.segmented_control(
+            st.segmented_control(
                 f"`{name}({', '.join(fn.params)})`: rule `{fn.rule_text}`",
                 ["custom", "automatic"], key=key, required=True,
                 format_func=lambda m: {"custom": "custom rule",
@@ -332,7 +324,53 @@ def program_inputs(prog):
     session.follow_targets(ss, prog)
     st.multiselect("Differentiate (targets add up)", choices, key="targets",
                    help="tape.gradient([targets], inputs): gradients of several targets add up")
-    return inputs, modes, watch
+
+
+def _settings_shows(prog) -> tuple | None:
+    """What :func:`program_settings` draws from: the program's shape, not its numbers."""
+    if prog is None:
+        return None
+    return (tuple((n, i.kind, i.shape) for n, i in prog.inputs.items()),
+            tuple((n, f.params, f.has_custom_gradient, f.rule_text if f.has_custom_gradient
+                   else None) for n, f in prog.functions.items()),
+            tuple(prog.assignments), prog.default_target, tuple(prog.default_targets))
+
+
+def program_values(prog, areas: Areas) -> dict:
+    """Each input's number box (a grid for a tensor), in the place
+    :func:`program_settings` left for it above its switch. Returns the inputs' values."""
+    ss = st.session_state
+    inputs = {}
+    for name, inp in prog.inputs.items():
+        with areas.values.get(name, contextlib.nullcontext()):      # (drawn by settings)
+            if inp.shape:
+                inputs[name] = tensor_input(name, inp)
+                continue
+            key, dkey = f"in:{name}", f"indefault:{name}"
+            # a new input, or the text changed its default: the box starts from the text
+            new = ss.get(dkey) != inp.default or key not in ss
+            ss[dkey] = inp.default
+            # written back on every run: a widget that comes back after a run that did not
+            # draw it (another program, then a sidebar change) otherwise ignores the state
+            # it had and starts at its own default, min_value (-1e9)
+            ss[key] = inp.default if new else ss[key]
+            inputs[name] = st.number_input(
+                f"{name} ({'Variable' if inp.kind == 'variable' else 'constant'})",
+                key=key, step=0.5, format="%g", min_value=-1e9, max_value=1e9,
+                on_change=session.set_value, args=(st.session_state, name))
+    return inputs
+
+
+def traced_as(prog) -> tuple[dict, list]:
+    """The functions' gradients and the watched constants, as :func:`program_settings`'s
+    widgets last said (they are not redrawn when only a number moved)."""
+    ss = st.session_state
+    modes = {name: ss.get(f"mode:{name}", "custom") for name, fn in prog.functions.items()
+             if fn.has_custom_gradient}
+    unwatched = ss.get("unwatched", [])
+    watch = [name for name, inp in prog.inputs.items() if inp.kind == "constant" and
+             ss.get(f"watch:{name}", name not in unwatched)]
+    return modes, watch
 
 
 
