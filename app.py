@@ -18,10 +18,10 @@ from explorer_app import server as server_tuning
 from explorer_app import session
 from explorer_app import viewport
 from explorer_app.explorer import (DEFAULT, PRESETS, Areas, choice_is_stale, details,
-                                   editor, keyboard_script, parsed, plain, presenting,
-                                   program_choice, program_settings, program_values, run,
-                                   show_error, traced_as,
-                                   show_graph, sidebar)
+                                   details_choice, editor, example_note, keyboard_script,
+                                   parsed, plain, presenting, program_choice,
+                                   program_settings, program_values, run, show_error,
+                                   show_graph, sidebar, traced_as)
 
 server_tuning.configure()       # see explorer_app/server.py: no Keras clean-up per run
 
@@ -63,6 +63,7 @@ def workspace() -> None:
         with st.expander("Program and settings", expanded=False):
             program_choice()
             areas.program = st.container()
+            example_note()
             settings(areas)
     else:
         areas = Areas(notices=st.container())
@@ -71,8 +72,10 @@ def workspace() -> None:
         with left:
             program_choice()
             areas.program = st.container()
+            example_note()
             settings(areas)
         areas.graph = right
+    details_choice(areas)
     ss["_workspace_ran"] = True         # analysis() writes to each place on this run
     analysis(areas)
 
@@ -90,17 +93,19 @@ def analysis(areas: Areas) -> None:
     """The editor, the inputs, the graph, the details: everything that follows from the
     program's text.
 
-    A fragment inside :func:`workspace`: changing an input's number, a node or a part of
-    the details reruns this function only; the picker, the form switch, the convert buttons
-    and the settings under the editor (:func:`settings`) are not rebuilt and re-sent (an
-    edit that changes them reruns the page). On a class's server that is fewer messages per
-    change: 40 -> 26 -> 19 (bench/README.md). It writes into the places its parent made
-    (``areas``).
+    A fragment inside :func:`workspace`: changing an input's number or clicking a node
+    reruns this function only. What does not follow from the numbers is outside it and is
+    not rebuilt and re-sent: the picker, the form switch, the convert buttons, the example's
+    note, the settings under the editor (:func:`settings`) and the choice of details (an
+    edit that changes one of them reruns the page). An input change sends 12 elements and
+    blocks, 22 when the settings were inside (bench/README.md). It writes into the places
+    its parent made (``areas``).
     """
     full = ss.pop("_workspace_ran", False)
     if not full and choice_is_stale():
-        # an edit changed the picker, the form or the convert buttons above the editor:
-        # they are outside this fragment (rare: the first edit of an example, a new form)
+        # an edit changed what is drawn outside this fragment: the picker, the form, the
+        # example's note, the settings (the first change to an example, a new input or
+        # function, a new form); a number moved in the same program does not
         st.rerun(scope="app")
     for msg in session.link_messages(ss):       # shown once, gone at the next change
         # at the top; a run of this fragment alone may only write where the last whole run did
@@ -121,6 +126,7 @@ def analysis(areas: Areas) -> None:
         with areas.wide:
             show_graph(ex)
             python_form.printout(ex)
+            notes(ex)
         with areas.graph:
             st.caption("The graph needs the page's width: it is drawn above the program.")
     else:
@@ -132,13 +138,23 @@ def analysis(areas: Areas) -> None:
         with areas.graph:
             show_graph(ex)
             python_form.printout(ex)
-    for note in ex.notes:
-        st.info(plain(note))
+            notes(ex)
     if ss.pop("rerun_app", False):        # a switch inside the fragment moved the sidebar's
         st.rerun(scope="app")
     if ex.ok:
-        details(ex)
-    session.keep_widgets(ss)
+        details(ex, areas)
+    elif full and areas.details is not None:
+        with areas.details:
+            st.empty()          # held: the next number may run
+    # a run of this fragment alone changes only the text and the numbers
+    session.keep_widgets(ss, None if full else
+                         ["program", *(f"{k}:{n}" for n in inputs for k in ("in", "indefault"))])
+
+
+def notes(ex) -> None:
+    """Notes on the values (a None, a NaN, a dropped setting), under the graph."""
+    for note in ex.notes:
+        st.info(plain(note))
 
 
 workspace()

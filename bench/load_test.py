@@ -311,7 +311,8 @@ class Session:
         await self.ws.send(msg.SerializeToString())
         status = await asyncio.wait_for(self._until_finished(), RERUN_TIMEOUT)
         took = time.perf_counter() - start
-        if status != (FRAGMENT_OK if fragment else OK):
+        # a fragment's run may rerun the whole page (an edit that changed what is outside it)
+        if status not in ((FRAGMENT_OK, OK) if fragment else (OK,)):
             self.r.errors.append(f"script_finished status {status}")
         return took
 
@@ -328,6 +329,8 @@ class Session:
             if kind == "new_session":
                 self.session_id = m.new_session.initialize.session_id
             if kind == "script_finished":
+                if m.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue        # st.rerun(): the run that replaces it follows, as in a browser
                 return m.script_finished
             if kind == "page_info_changed":
                 self.query_string = m.page_info_changed.query_string

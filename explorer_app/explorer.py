@@ -42,6 +42,7 @@ class Areas:
     graph: object = None
     program: object = None      # the editor (its error under it)
     wide: object = None
+    details: object = None      # the chosen part of the details (details_choice)
     values: dict = field(default_factory=dict)    # each input's box, above its switch
 
 
@@ -208,13 +209,16 @@ def program_choice() -> None:
 
 
 def _choice_shows() -> tuple:
-    """What :func:`program_choice` draws from: the picker's choice and options, the form
-    and what auto-detection reads, which convert button is disabled."""
+    """What the outer fragment draws from the text: the picker's choice and options, the
+    form and what auto-detection reads, which convert button is disabled, whether the text
+    is the example's (:func:`example_note`), the program's shape (:func:`program_settings`)."""
     ss = st.session_state
     prog = parsed()[0]
     form = python_form.form()
     # what auto-detection reads is shown ("Read as: ...") only in Auto
     return (ss.get("preset"), "your_program" in ss, form,
+            session.example_key(ss, DEFAULT),
+            ss.get("program") == PRESETS[session.example_key(ss, DEFAULT)].source,
             gc.detect_form(ss.get("program", "")) if form == "auto" else None,
             None if prog is None else (prog.form, prog.source.startswith("# Generated")),
             _settings_shows(prog))
@@ -228,7 +232,7 @@ def choice_is_stale() -> bool:
 
 
 def editor() -> None:
-    """The program's text, and under it the example's description or the way back to it.
+    """The program's text (:func:`example_note` goes under it).
 
     In the inner fragment, with the inputs: an input's box writes its number into this
     text, and a widget that is not redrawn keeps its old text in the browser, which sends it
@@ -244,9 +248,15 @@ def editor() -> None:
                       "(or `Variable(2.0)` / `constant(2.0)`), anything else a value. "
                       "The last value is the target. Or paste a TensorFlow notebook cell "
                       "as it is.")
+
+
+def example_note() -> None:
+    """Under the editor: the example's description, or the way back to it once the text is
+    someone's own. In the outer fragment (it changes with the text being the example's or
+    not, :func:`choice_is_stale`), next to the text it describes, so an edit never leaves
+    the example's description standing under someone's own program."""
+    ss = st.session_state
     example = PRESETS[session.example_key(ss, DEFAULT)]
-    # next to the text it describes, so an edit never leaves the example's description
-    # standing under someone's own program
     if ss["program"] == example.source:
         st.caption(plain(f"From seed notebook {example.seed}: {example.description}"))
     else:                                   # your own text: one click back to the example
@@ -456,8 +466,6 @@ def table(rows) -> None:
 
 
 def trace_tab(ex) -> None:
-    st.caption("One row per gradient function TensorFlow ran, in its order. "
-               "downstream = upstream × local, unless a rule says otherwise.")
     if ex.events:
         table(ex.events)
     else:
@@ -495,9 +503,6 @@ def compare_tab(ex) -> None:
 def train_tab(ex) -> None:
     ss = st.session_state
     prog, t = ex.program, ex.trace
-    st.caption("Minimise a value of this program with a Keras optimizer, through the "
-               "gradients shown above (custom rules included). Curves update while it runs; "
-               "a tensor's curves show its norm ‖·‖.")
     names = [n for n in prog.assignments]
     if not names or not prog.inputs:
         st.info("Training needs an input to change and a value to minimise.")
@@ -560,18 +565,30 @@ def export_tab(ex) -> None:
         st.code(ex.code, language="python")
 
 
+# each part's first line, drawn with the choice (it does not change with the numbers)
+LEADS = {"Backward trace": "One row per gradient function TensorFlow ran, in its order. "
+                           "downstream = upstream × local, unless a rule says otherwise.",
+         "Train": "Minimise a value of this program with a Keras optimizer, through the "
+                  "gradients shown above (custom rules included). Curves update while it "
+                  "runs; a tensor's curves show its norm ‖·‖."}
+
 TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
         "Automatic vs custom": compare_tab, "Train": train_tab, "Share & export": export_tab}
 
 
 
-def details(ex) -> None:
-    """The details under the graph (one part at a time, chosen with a segmented control),
-    and the address bar kept equal to the whole view."""
+def details_choice(areas: Areas) -> None:
+    """Under the graph: which part of the details shows (one at a time, a segmented control)
+    and its lead line; ``areas.details`` is where :func:`details` draws the part.
+
+    In the outer fragment: moving a number redraws the part, not the choice. Only the chosen
+    part runs (a switch is a rerun): the hidden ones were a third of the page's work on
+    every rerun, for nobody to see. One segmented control, not ``st.tabs``: the tab bar and
+    its five tab blocks were six messages to every browser on every change.
+    """
     ss = st.session_state
-    # only the chosen part runs (a switch is a rerun): the hidden ones were a third of the
-    # page's work on every rerun, for nobody to see. One segmented control, not st.tabs: the
-    # tab bar and its five tab blocks were six messages to every browser on every change
+    if parsed()[0] is None:
+        return              # no program, no details (the error is under the editor)
     if ss.get("details") not in TABS:
         # not drawn while the program had an error, Streamlit dropped the choice: the part
         # chosen before comes back with the fixed program
@@ -580,7 +597,19 @@ def details(ex) -> None:
     part = st.segmented_control("Details", list(TABS), key="details", required=True,
                                 label_visibility="collapsed")
     ss["details_part"] = part       # not a widget's key: it outlives runs that hide it
-    TABS[part](ex)
+    if LEADS.get(part):
+        st.caption(LEADS[part])
+    areas.details = st.container()
+
+
+def details(ex, areas: Areas) -> None:
+    """The chosen part of the details (:func:`details_choice`), and the address bar kept
+    equal to the whole view."""
+    ss = st.session_state
+    part = ss.get("details_part")
+    if part in TABS and areas.details is not None:
+        with areas.details:
+            TABS[part](ex)
     t = ex.trace
     shared = url_state.encode({
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
