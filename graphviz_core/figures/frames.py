@@ -108,12 +108,16 @@ def _units(text: str) -> tuple:
     lines = text.split("<br>")
     width = 0.0
     for line in lines:
-        w = 0.0
-        for ch in line:
-            w += 0.30 if ch in _NARROW else 0.98 if ch in _WIDE else \
-                0.70 if ch.isupper() else 0.58
-        width = max(width, w)
+        width = max(width, _advance(line, 0.0))
     return width, len(lines)
+
+
+def _advance(line: str, w: float) -> float:
+    """``w`` plus the width of ``line`` (one line) in font sizes, added char after char."""
+    for ch in line:
+        w += 0.30 if ch in _NARROW else 0.98 if ch in _WIDE else \
+            0.70 if ch.isupper() else 0.58
+    return w
 
 
 # ---------------------------------------------------------------------------- sizes
@@ -173,7 +177,7 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
     g = trace.graph
     values = [n for n, k in g.nodes(data="kind") if k != "literal"]
     literals = [n for n, k in g.nodes(data="kind") if k == "literal"]
-    step_of = forward_layers(g)
+    step_of = _layers(g, layouts)
     layers = sorted(set(step_of.values()))
     n_fwd, n_bwd = len(layers), len(trace.events)
     fwd_node, bwd_event = first_nonfinite(trace)
@@ -280,6 +284,19 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
 _MOST_SLOTS = 40
 _MOST_NODES = 150
 _TURN_NODES = 60       # top to bottom is tried up to this size (each try is a dot run)
+
+
+def _layers(g, layouts) -> dict:
+    """:func:`~graphviz_core.layout.forward_layers`, kept with the layouts by structure
+    (another input value has the same steps)."""
+    if layouts is None:
+        return forward_layers(g)
+    key = ("layers", tuple(g.nodes(data="kind")), tuple(g.edges))
+    step_of = layouts.get(key)
+    if step_of is None:
+        step_of = forward_layers(g)
+        layouts.put(key, step_of)
+    return dict(step_of)
 
 
 def _fit_key(trace, g, values, literals, edges, packets, texts_of, captions, presentation,
@@ -401,10 +418,19 @@ class _Texts:
                                     for line in self._text(n, lit, fired, level).split("<br>"))
         return memo[key]
 
+    def _full(self, n, lit, fired) -> str:
+        """:meth:`_text` at the full level, unfolded, asked once per node and frame (the
+        values level is cut from it)."""
+        key = (n, lit, fired)
+        raw = self.__dict__.setdefault("_raw", {})
+        if key not in raw:
+            raw[key] = self._text(n, lit, fired)
+        return raw[key]
+
     def _text(self, n, lit, fired, level: str = "full") -> str:
         a = self.trace.graph.nodes[n]
         if level == "values":       # the value, and an input's gradient once it is known
-            lines = self._text(n, lit, fired).split("<br>")
+            lines = self._full(n, lit, fired).split("<br>")
             keep = 1
             while keep < len(lines) and lines[keep].startswith("["):    # a tensor's rows
                 keep += 1
@@ -693,23 +719,33 @@ def _step(px: float, step: int = 12) -> float:
     return float(math.ceil(px / step) * step)
 
 
+@functools.lru_cache(maxsize=1024)
 def _wrap(text: str, px: float, width: float, most: int = 4) -> str:
     """``text`` broken at spaces into lines of at most ``width`` px (``<br>`` kept), at
     most ``most`` lines (the rest cut with …: the trace table has every number).
 
     >>> _wrap("upstream 1 × local 32 → downstream 32", 10, 120)
     'upstream 1 × local 32<br>→ downstream 32'
+
+    A pure function, remembered as :func:`_units` is: the fit key wraps every caption for
+    each view it may draw in, and the drawing chosen wraps them again for its own.
     """
+    # each trial line is measured as text_size would (the same sums, char after char, in
+    # the same order), from the line so far: a caption holds this run's numbers, and
+    # measuring every prefix through text_size's memo only filled it with one-off texts
     lines = []
     for part in text.split("<br>"):
-        line = ""
+        line, w = "", 0.0
         for word in part.split(" "):
-            trial = f"{line} {word}" if line else word
-            if line and text_size(trial, px)[0] > width:
+            if not line:
+                line, w = word, _advance(word, 0.0)
+                continue
+            wide = _advance(word, _advance(" ", w))
+            if round(wide * px, 1) > width:
                 lines.append(line)
-                line = word
+                line, w = word, _advance(word, 0.0)
             else:
-                line = trial
+                line, w = f"{line} {word}", wide
         lines.append(line)
     if len(lines) > most:
         lines = lines[:most]
