@@ -75,7 +75,7 @@ def workspace() -> None:
             example_note()
             settings(areas)
         areas.graph = right
-    details_choice(areas)
+    details_choice()
     ss["_workspace_ran"] = True         # analysis() writes to each place on this run
     analysis(areas)
 
@@ -142,10 +142,7 @@ def analysis(areas: Areas) -> None:
     if ss.pop("rerun_app", False):        # a switch inside the fragment moved the sidebar's
         st.rerun(scope="app")
     if ex.ok:
-        details(ex, areas)
-    elif full and areas.details is not None:
-        with areas.details:
-            st.empty()          # held: the next number may run
+        details(ex)             # under their choice: this fragment's own place starts there
     # a run of this fragment alone changes only the text and the numbers
     session.keep_widgets(ss, None if full else
                          ["program", *(f"{k}:{n}" for n in inputs for k in ("in", "indefault"))])

@@ -42,7 +42,6 @@ class Areas:
     graph: object = None
     program: object = None      # the editor (its error under it)
     wide: object = None
-    details: object = None      # the chosen part of the details (details_choice)
     values: dict = field(default_factory=dict)    # each input's box, above its switch
 
 
@@ -577,9 +576,10 @@ TABS = {"Backward trace": trace_tab, "Gradients and why": gradients_tab,
 
 
 
-def details_choice(areas: Areas) -> None:
+def details_choice() -> None:
     """Under the graph: which part of the details shows (one at a time, a segmented control)
-    and its lead line; ``areas.details`` is where :func:`details` draws the part.
+    and its lead line; :func:`details` draws the part right under them (the inner fragment
+    starts there).
 
     In the outer fragment: moving a number redraws the part, not the choice. Only the chosen
     part runs (a switch is a rerun): the hidden ones were a third of the page's work on
@@ -599,17 +599,15 @@ def details_choice(areas: Areas) -> None:
     ss["details_part"] = part       # not a widget's key: it outlives runs that hide it
     if LEADS.get(part):
         st.caption(LEADS[part])
-    areas.details = st.container()
 
 
-def details(ex, areas: Areas) -> None:
+def details(ex) -> None:
     """The chosen part of the details (:func:`details_choice`), and the address bar kept
     equal to the whole view."""
     ss = st.session_state
     part = ss.get("details_part")
-    if part in TABS and areas.details is not None:
-        with areas.details:
-            TABS[part](ex)
+    if part in TABS:
+        TABS[part](ex)
     t = ex.trace
     shared = url_state.encode({
         "program": ss["program"], "inputs": t.inputs, "modes": t.modes,
