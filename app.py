@@ -63,7 +63,6 @@ def workspace() -> None:
         with st.expander("Program and settings", expanded=False):
             program_choice()
             areas.program = st.container()
-            example_note()
             settings(areas)
     else:
         areas = Areas(notices=st.container())
@@ -72,7 +71,6 @@ def workspace() -> None:
         with left:
             program_choice()
             areas.program = st.container()
-            example_note()
             settings(areas)
         areas.graph = right
     details_choice()
@@ -95,17 +93,17 @@ def analysis(areas: Areas) -> None:
 
     A fragment inside :func:`workspace`: changing an input's number or clicking a node
     reruns this function only. What does not follow from the numbers is outside it and is
-    not rebuilt and re-sent: the picker, the form switch, the convert buttons, the example's
-    note, the settings under the editor (:func:`settings`) and the choice of details (an
-    edit that changes one of them reruns the page). An input change sends 12 elements and
-    blocks, 22 when the settings were inside (bench/README.md). It writes into the places
+    not rebuilt and re-sent: the picker, the form switch, the convert buttons, the settings
+    under the editor (:func:`settings`) and the choice of details (an edit that changes one
+    of them reruns the page). An input change sends 12 elements and blocks, 22 when the
+    settings were inside (bench/README.md). It writes into the places
     its parent made (``areas``).
     """
     full = ss.pop("_workspace_ran", False)
     if not full and choice_is_stale():
         # an edit changed what is drawn outside this fragment: the picker, the form, the
-        # example's note, the settings (the first change to an example, a new input or
-        # function, a new form); a number moved in the same program does not
+        # settings (the first edit of an example, a new input or function, a new form); a
+        # number moved in the same program does not
         st.rerun(scope="app")
     for msg in session.link_messages(ss):       # shown once, gone at the next change
         # at the top; a run of this fragment alone may only write where the last whole run did
@@ -113,6 +111,9 @@ def analysis(areas: Areas) -> None:
             st.warning(f"Share link: {plain(msg)}")
     with areas.program:
         editor()
+        # here, not outside: the first number moved away from an example changes it, and
+        # outside it would rerun the page for that (a whole page for each student)
+        example_note()
     prog, parse_error = parsed()
     inputs, (modes, watch) = ({}, ({}, None)) if prog is None else \
         (program_values(prog, areas), traced_as(prog))

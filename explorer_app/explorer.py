@@ -209,15 +209,13 @@ def program_choice() -> None:
 
 def _choice_shows() -> tuple:
     """What the outer fragment draws from the text: the picker's choice and options, the
-    form and what auto-detection reads, which convert button is disabled, whether the text
-    is the example's (:func:`example_note`), the program's shape (:func:`program_settings`)."""
+    form and what auto-detection reads, which convert button is disabled, the program's
+    shape (:func:`program_settings`)."""
     ss = st.session_state
     prog = parsed()[0]
     form = python_form.form()
     # what auto-detection reads is shown ("Read as: ...") only in Auto
     return (ss.get("preset"), "your_program" in ss, form,
-            session.example_key(ss, DEFAULT),
-            ss.get("program") == PRESETS[session.example_key(ss, DEFAULT)].source,
             gc.detect_form(ss.get("program", "")) if form == "auto" else None,
             None if prog is None else (prog.form, prog.source.startswith("# Generated")),
             _settings_shows(prog))
@@ -231,7 +229,7 @@ def choice_is_stale() -> bool:
 
 
 def editor() -> None:
-    """The program's text (:func:`example_note` goes under it).
+    """The program's text (:func:`example_note` goes under it, in the same fragment).
 
     In the inner fragment, with the inputs: an input's box writes its number into this
     text, and a widget that is not redrawn keeps its old text in the browser, which sends it
@@ -251,9 +249,8 @@ def editor() -> None:
 
 def example_note() -> None:
     """Under the editor: the example's description, or the way back to it once the text is
-    someone's own. In the outer fragment (it changes with the text being the example's or
-    not, :func:`choice_is_stale`), next to the text it describes, so an edit never leaves
-    the example's description standing under someone's own program."""
+    someone's own: next to the text it describes, so an edit never leaves the example's
+    description standing under someone's own program."""
     ss = st.session_state
     example = PRESETS[session.example_key(ss, DEFAULT)]
     if ss["program"] == example.source:
