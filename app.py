@@ -96,8 +96,8 @@ def analysis(areas: Areas) -> None:
     not rebuilt and re-sent: the picker, the form switch, the convert buttons, the settings
     under the editor (:func:`settings`) and the choice of details (an edit that changes one
     of them reruns the page). An input change sends 12 elements and blocks, 22 when the
-    settings were inside (bench/README.md). It writes into the places
-    its parent made (``areas``).
+    settings were inside (bench/README.md). It writes into the places its parent made
+    (``areas``).
     """
     full = ss.pop("_workspace_ran", False)
     if not full and choice_is_stale():
@@ -145,8 +145,7 @@ def analysis(areas: Areas) -> None:
     if ex.ok:
         details(ex)             # under their choice: this fragment's own place starts there
     # a run of this fragment alone changes only the text and the numbers
-    session.keep_widgets(ss, None if full else
-                         ["program", *(f"{k}:{n}" for n in inputs for k in ("in", "indefault"))])
+    session.keep_widgets(ss, numbers_of=None if full else inputs)
 
 
 def notes(ex) -> None:

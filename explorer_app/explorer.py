@@ -379,7 +379,6 @@ def traced_as(prog) -> tuple[dict, list]:
     return modes, watch
 
 
-
 def show_error(ex) -> None:
     ss = st.session_state
     st.error(plain(ex.error_text()), icon="⚠️")

@@ -211,19 +211,21 @@ def restore_widgets(state: MutableMapping) -> None:
             state[k] = v
 
 
-def keep_widgets(state: MutableMapping, only=None) -> None:
-    """Copy the widget values worth keeping aside (see :func:`restore_widgets`); ``only``:
-    just these keys changed (the rest were kept before), a cheaper walk than all the keys.
+def keep_widgets(state: MutableMapping, numbers_of=None) -> None:
+    """Copy the widget values worth keeping aside (see :func:`restore_widgets`).
+    ``numbers_of``: only the text and these inputs' numbers changed since the last copy
+    (a run of the Explorer's inner fragment), a cheaper walk than all the keys.
 
     >>> s = {"program": "x = 1.0", "in:x": 1.0, "graph": object()}
     >>> keep_widgets(s); sorted(s["_kept"])
     ['in:x', 'program']
-    >>> s["in:x"] = 2.0; keep_widgets(s, only=["in:x", "in:y"]); s["_kept"]["in:x"]
+    >>> s["in:x"] = 2.0; keep_widgets(s, numbers_of=["x", "y"]); s["_kept"]["in:x"]
     2.0
     """
     kept = state.get("_kept")
-    if only is not None and kept is not None:
-        kept.update((k, state[k]) for k in only if k in state)
+    if numbers_of is not None and kept is not None:
+        keys = ["program", *(f"{k}{n}" for n in numbers_of for k in ("in:", "indefault:"))]
+        kept.update((k, state[k]) for k in keys if k in state)
         return
     state["_kept"] = {k: state[k] for k in list(state.keys())
                       if k in KEPT or str(k).startswith(_KEPT_PREFIXES)}

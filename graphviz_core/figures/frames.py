@@ -288,7 +288,7 @@ _TURN_NODES = 60       # top to bottom is tried up to this size (each try is a d
 
 def _layers(g, layouts) -> dict:
     """:func:`~graphviz_core.layout.forward_layers`, kept with the layouts by structure
-    (another input value has the same steps)."""
+    (another input value has the same steps); the dict is shared, read it only."""
     if layouts is None:
         return forward_layers(g)
     key = ("layers", tuple(g.nodes(data="kind")), tuple(g.edges))
@@ -296,7 +296,7 @@ def _layers(g, layouts) -> dict:
     if step_of is None:
         step_of = forward_layers(g)
         layouts.put(key, step_of)
-    return dict(step_of)
+    return step_of
 
 
 def _fit_key(trace, g, values, literals, edges, packets, texts_of, captions, presentation,
