@@ -34,12 +34,23 @@ class Exploration:
     spec: dict | None = None      # the animated figure as plotly.js reads it (backward_spec)
     events: list = field(default_factory=list)
     gradients: list = field(default_factory=list)
-    code: str = ""
     notes: list = field(default_factory=list)
     compare: dict = field(default_factory=dict)   # {"automatic"|"custom": Exploration}
     checks: list = field(default_factory=list)    # rule checks the page shows: chain, shape
     settings: dict = field(default_factory=dict)  # what was actually traced
     output: list = field(default_factory=list)    # what a TensorFlow-Python cell printed
+    _code: str | None = field(default=None, repr=False)
+
+    @property
+    def code(self) -> str:
+        """The program as TensorFlow code that prints the same numbers (the export),
+        written when first asked: most reruns never show it ("" without a trace)."""
+        if self._code is None:
+            t = self.trace
+            self._code = "" if t is None or self.program is None else to_tensorflow(
+                self.program, inputs=t.inputs, modes=t.modes, targets=t.targets,
+                watch=t.watched, dtype=self.settings.get("dtype", t.dtype))
+        return self._code
 
     @property
     def figure(self):
@@ -175,8 +186,6 @@ def _fill(ex, source, inputs, modes, targets, watch, dtype, expand, presentation
     ex.notes += value_notes(t, prog)
     if t.error:
         ex.notes.insert(0, t.error)
-    ex.code = to_tensorflow(prog, inputs=t.inputs, modes=t.modes, targets=t.targets,
-                            watch=t.watched, dtype=dtype)
     custom = [n for n, f in prog.functions.items() if f.has_custom_gradient]
     if compare and custom:
         try:

@@ -208,21 +208,29 @@ def frame_model(trace, prog, presentation: bool = False, view: str | None = None
 
     # The fit tries several drawings; which one it keeps depends only on the sizes of the
     # texts, and another input value mostly gives texts of the same sizes: the choice is
-    # kept per structure and text widths, and a rerun places once (bench/README.md).
+    # kept per structure and text widths, and a rerun places once (bench/README.md). It is
+    # asked by what the fit measured up to the try that fitted (:class:`_FitKeys`): most
+    # programs fit with every number, and the other levels' texts are then not written.
     choices = getattr(layouts, "choices", None)
-    key = None if choices is None else _fit_key(
-        trace, g, values, literals, edges, packets, texts_of, captions, presentation,
-        views, levels, engine, frozenset(flagged))
-    choice = choices.get(key) if key is not None else None
+    keys = None if choices is None else _FitKeys(
+        trace, g, values, edges, packets, texts_of, captions, presentation, views, levels,
+        engine, frozenset(flagged))
+    choice = None
+    if keys is not None:
+        for key in keys.tries():
+            choice = choices.get(key)
+            if choice is not None:
+                break
     if choice is not None:
         v, level, scale, rankdir = choice
         placed = place(_Sizes(presentation, scale, level), v, rankdir)
         placed["view"] = v
     else:
         placed = _fit(place, presentation, views, levels, turn=len(values) <= _TURN_NODES)
-        if key is not None:
-            choices.put(key, (placed["view"], placed["sizes"].level, placed["sizes"].scale,
-                              placed["rankdir"]))
+        if keys is not None:
+            choices.put(keys.of(placed["view"], placed["sizes"].level),
+                        (placed["view"], placed["sizes"].level, placed["sizes"].scale,
+                         placed["rankdir"]))
     view = placed["view"]
     for nd in placed["nodes"]:      # once, for the drawing chosen (not for every try)
         nd["hover"] = node_hover(trace, prog, nd["id"])
@@ -299,33 +307,78 @@ def _layers(g, layouts) -> dict:
     return step_of
 
 
-def _fit_key(trace, g, values, literals, edges, packets, texts_of, captions, presentation,
-             views, levels, engine, flagged) -> tuple:
-    """Everything :func:`_fit` measures, as sizes: two traces with the same key get the
-    same drawing from it (their numbers may differ). A node's box is the widest and tallest
-    of its texts, so each level's largest :func:`_units` stand for them; the caption band is
-    as tall as the caption with the most lines once wrapped to the view."""
-    digits = graph_digits(trace)
-    nodes = tuple((n, a["kind"], a["label"], a.get("op"), a["group"], a.get("mode"),
-                   a["target"], _shape(a["value"]) if n in values else None)
-                  for n, a in g.nodes(data=True))
+class _FitKeys:
+    """What :func:`_fit` measures, as sizes: two traces with the same key get the same
+    drawing from it (their numbers may differ). A node's box is the widest and tallest of
+    its texts, so each level's largest :func:`_units` stand for them; the caption band is as
+    tall as the caption with the most lines once wrapped to the view.
 
-    def most(texts):
-        units = [_units(t) for t in texts]
-        return (max(u[0] for u in units), max(u[1] for u in units)) if units else None
+    The fit tries each level in each view, in order, and returns the first drawing that
+    fits; :func:`_place` at a level reads that level's texts only. So a drawing that fitted
+    at ``levels[j]`` in ``views[i]`` depends on the levels up to ``j`` and on the views up
+    to ``i`` (all of them past the first level): :meth:`of` is that key, :meth:`tries`
+    yields every such key in the fit's order, then the key of the names-only drawings
+    (which measure everything). A part is measured when a key first needs it."""
 
-    texts = tuple(
-        (n, _units(texts_of.dense(n, True, texts_of.n_bwd - 1)),
-         tuple(most([_room(texts_of(n, True, f, level)) for f in texts_of.moments(n)])
-               for level in ("full", "values")))
-        for n in values)
-    sent = tuple(sorted((p, c, _units(_room(_num(v, digits)))) for (_, c, p, v) in packets))
-    title = _Sizes(presentation).title
-    bands = tuple(max([_units(_wrap(c, title, VIEWS[v][0] - 8))[1] for c in captions] or [1])
-                  for v in views)
-    legend = tuple(text for *_, text in _legend_entries(trace, g, bool(flagged)))
-    return ("fit", nodes, tuple(edges), texts, sent, bands, legend, bool(presentation),
-            tuple(views), tuple(levels), engine, flagged, len(values) <= _TURN_NODES)
+    def __init__(self, trace, g, values, edges, packets, texts_of, captions, presentation,
+                 views, levels, engine, flagged):
+        self.values, self.texts_of, self.captions = values, texts_of, captions
+        self.presentation, self.views, self.levels = presentation, tuple(views), tuple(levels)
+        digits = graph_digits(trace)
+        nodes = tuple((n, a["kind"], a["label"], a.get("op"), a["group"], a.get("mode"),
+                       a["target"], _shape(a["value"]) if n in values else None)
+                      for n, a in g.nodes(data=True))
+        sent = tuple(sorted((p, c, _units(_room(_num(v, digits)))) for (_, c, p, v) in packets))
+        legend = tuple(text for *_, text in _legend_entries(trace, g, bool(flagged)))
+        self.common = (nodes, tuple(edges), sent, legend, bool(presentation), self.views,
+                       self.levels, engine, flagged, len(values) <= _TURN_NODES)
+        self._level, self._band, self._dense = {}, {}, None
+
+    def level(self, level: str) -> tuple:
+        if level not in self._level:
+            t = self.texts_of
+
+            def most(texts):
+                units = [_units(x) for x in texts]
+                return (max(u[0] for u in units), max(u[1] for u in units)) if units else None
+
+            self._level[level] = tuple(most([_room(t(n, True, f, level)) for f in t.moments(n)])
+                                       for n in self.values)
+        return self._level[level]
+
+    def band(self, view: str) -> int:
+        if view not in self._band:
+            title = _Sizes(self.presentation).title
+            self._band[view] = max([_units(_wrap(c, title, VIEWS[view][0] - 8))[1]
+                                    for c in self.captions] or [1])
+        return self._band[view]
+
+    def dense(self) -> tuple:
+        if self._dense is None:
+            t = self.texts_of
+            self._dense = tuple(_units(t.dense(n, True, t.n_bwd - 1)) for n in self.values)
+        return self._dense
+
+    def _key(self, j: int | None, i: int | None) -> tuple:
+        if j is None:           # past the levels: the names-only drawings measure it all
+            return ("fit", self.common, tuple(self.level(lv) for lv in ("full", "values")),
+                    self.dense(), tuple(self.band(v) for v in self.views))
+        views = self.views[:i + 1] if j == 0 else self.views
+        return ("fit", j, i if j == 0 else None, self.common,
+                tuple(self.level(lv) for lv in self.levels[:j + 1]),
+                tuple(self.band(v) for v in views))
+
+    def of(self, view: str, level: str) -> tuple:
+        """The key of a drawing the fit returned in ``view`` at ``level``."""
+        if level in self.levels and view in self.views:
+            return self._key(self.levels.index(level), self.views.index(view))
+        return self._key(None, None)
+
+    def tries(self):
+        for j in range(len(self.levels)):
+            for i in (range(len(self.views)) if j == 0 else [None]):
+                yield self._key(j, i)
+        yield self._key(None, None)
 
 
 def _fit(place, presentation, views, levels=("full", "values"), turn=True) -> dict:
