@@ -7,6 +7,9 @@ list began with "app" on every page, projector included. That list is switched o
 """
 from __future__ import annotations
 
+import contextlib
+import re
+
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -134,6 +137,45 @@ def table(data, presentation: bool, **dataframe_args) -> None:
     else:
         st.dataframe(data if isinstance(data, pd.DataFrame) else _arrow(data), hide_index=True,
                      **dataframe_args)
+
+
+# what can restyle a cell's text, and the cell separator
+_CELL = re.compile(r"([\\`*_$~<>\[\]|])")
+TALL = 14           # rows past which a static table scrolls in a box of its own
+
+
+def markdown_table(rows) -> str:
+    r"""Rows (dicts with the same keys) as a markdown table, every cell shown as typed.
+
+    The Explorer's details draw their tables this way (:func:`static_table`): the text of a
+    few rows, where ``st.dataframe`` sent an Arrow table and made every browser load the
+    grid's and Arrow's scripts (1.3 MB) before the first page was complete; and an HTML
+    table is what presentation mode's CSS enlarges.
+
+    >>> print(markdown_table([{"op": "foo → y", "x": "x*x"}, {"op": "a|b", "x": 0.1 + 0.2}]))
+    | op | x |
+    |---|---|
+    | foo → y | x\*x |
+    | a\|b | 0.3 |
+    """
+    cols = list(dict.fromkeys(k for row in rows for k in row))
+
+    def cell(v) -> str:     # a float as the graph writes numbers (7 significant digits)
+        text = "" if v is None else gc.fmt(v) if isinstance(v, float) else str(v)
+        return _CELL.sub(r"\\\1", text).replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in cols) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def static_table(rows) -> None:
+    """A table of rows (a list of dicts) as text (:func:`markdown_table`); a long one
+    scrolls in a box of its own instead of pushing the page down."""
+    if not rows:
+        return
+    with st.container(height=420) if len(rows) > TALL else contextlib.nullcontext():
+        st.markdown(markdown_table(rows))
 
 
 def _arrow(rows):

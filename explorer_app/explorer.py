@@ -457,7 +457,10 @@ def run(prog, parse_error, inputs, modes, watch):
 
 # ---------------------------------------------------------------------------- details
 def table(rows) -> None:
-    ui.table(rows, presenting())
+    """A details table: text (``st.markdown``), in both modes. It changes with every number,
+    and as an ``st.dataframe`` it was an Arrow table to build and send on each rerun and the
+    grid's scripts to load before the first page was complete (bench/README.md)."""
+    ui.static_table(rows)
 
 
 def trace_tab(ex) -> None:

@@ -9,7 +9,7 @@ __all__ = ["PRESENTATION_CSS"]
 
 PRESENTATION_CSS = """<style>
   .stMarkdown p, .stMarkdown li, label p, .stCaption p, button p,
-  [data-testid="stTable"] td, [data-testid="stTable"] th,
+  [data-testid="stTable"] td, [data-testid="stTable"] th, .stMarkdown td, .stMarkdown th,
   [data-testid="stTab"] p, details summary p,
   [data-testid="stAlertContainer"] p { font-size: 1.3rem !important; }
   h1, h1 span { font-size: 2.4rem !important; }

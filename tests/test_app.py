@@ -1,7 +1,9 @@
 """The Explorer page through Streamlit's AppTest."""
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,6 +29,21 @@ def open_tab(at, label):
     return at.run()
 
 
+def tables(at):
+    """The details' tables (markdown text, ``chrome.markdown_table``), each a DataFrame of
+    the cells as shown (escapes undone)."""
+    out = []
+    for md in at.markdown:
+        lines = md.value.split("\n")
+        if len(lines) < 2 or not lines[0].startswith("| ") or lines[1] != "|" + "---|" * (
+                lines[0].count(" | ") + 1):
+            continue
+        cells = [[re.sub(r"\\(.)", r"\1", c) for c in re.split(r"(?<!\\) \| ", ln[2:-2])]
+                 for ln in lines if ln != lines[1]]
+        out.append(pd.DataFrame(cells[1:], columns=cells[0]))
+    return out
+
+
 def chart_spec(at, i=0):
     return json.loads(at.get("plotly_chart")[i].proto.spec)
 
@@ -37,7 +54,7 @@ def test_first_screen_shows_foo_trace_with_1024():
     assert list(metrics(at).values()) == ["1024"]
     spec = chart_spec(at)
     assert len(spec["frames"]) == 7
-    df = at.dataframe[0].value
+    df = tables(at)[0]          # a markdown table since 2026-12-08 (was an st.dataframe)
     assert list(df["upstream"]) == ["1", "32", "256"]
     assert list(df["downstream"]) == ["32", "256", "1024"]
 
@@ -88,7 +105,7 @@ def test_the_chosen_details_part_comes_back_after_an_error():
         assert at.error
     at.text_area(key="program").set_value("x = 3.0\ny = x * x").run()
     assert not at.error and at.session_state["details"] == "Gradients and why"
-    assert [r["gradient"] for r in at.dataframe[0].value.to_dict("records")] == ["6"]
+    assert [r["gradient"] for r in tables(at)[0].to_dict("records")] == ["6"]
 
 
 def test_error_shows_names_as_typed_not_as_markdown():
@@ -208,7 +225,7 @@ def test_train_any_program_from_the_explorer():
     at.slider(key="train:steps").set_value(100).run()
     at.button(key="train:run").click().run()
     assert not at.exception and not at.error
-    table = at.dataframe[-1].value
+    table = tables(at)[-1]
     assert float(table["loss"].iloc[0]) == 2.0
     assert float(table["x"].iloc[-1]) == pytest.approx(0.99, abs=0.01)
 
@@ -221,7 +238,7 @@ def test_presentation_link_puts_graph_first_and_folds_controls():
     assert at.expander[0].label == "Program and settings"
     # tables are HTML tables there (the presentation CSS enlarges them; a canvas it cannot)
     assert len(at.dataframe) == 0
-    trace = at.table[0].value
+    trace = tables(at)[0]
     assert "step" in trace.columns, trace.columns     # not turned into the row labels
     assert list(trace["upstream"]) == ["1", "32", "256"]
     assert list(trace["downstream"]) == ["32", "256", "1024"]

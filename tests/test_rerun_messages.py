@@ -51,7 +51,10 @@ def test_an_input_change_resends_only_what_follows_from_the_number():
     elements = [m.delta.new_element for m in seen if m.WhichOneof("type") == "delta"
                 and m.delta.WhichOneof("type") == "new_element"]
     kinds = [e.WhichOneof("type") for e in elements]
-    assert {"text_area", "number_input", "plotly_chart", "metric", "dataframe"} <= set(kinds)
+    assert {"text_area", "number_input", "plotly_chart", "metric", "markdown"} <= set(kinds)
+    # the trace table is text with the new numbers (x = 3: downstream 8 * 3**7 = 17496)
+    assert any("| 17496 |" in e.markdown.body for e in elements
+               if e.WhichOneof("type") == "markdown")
     # the settings (segmented controls, the watch box, the targets) and the details' choice
     assert not {"button_group", "checkbox", "multiselect"} & set(kinds)
     assert len(kinds) <= 7
