@@ -39,7 +39,7 @@ class Exploration:
     checks: list = field(default_factory=list)    # rule checks the page shows: chain, shape
     settings: dict = field(default_factory=dict)  # what was actually traced
     output: list = field(default_factory=list)    # what a TensorFlow-Python cell printed
-    _code: str | None = field(default=None, repr=False)
+    _code: str | None = field(default=None, repr=False, compare=False)   # see code
 
     @property
     def code(self) -> str:
