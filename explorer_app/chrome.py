@@ -139,9 +139,14 @@ def table(data, presentation: bool, **dataframe_args) -> None:
                      **dataframe_args)
 
 
-# what can restyle a cell's text, and the cell separator
-_CELL = re.compile(r"([\\`*_$~<>\[\]|])")
+_MARKDOWN = re.compile(r"([\\`*_$~<>\[\]])")       # what can restyle text mid-line
 TALL = 14           # rows past which a static table scrolls in a box of its own
+
+
+def plain(text: str) -> str:
+    """``text`` shown as typed where Streamlit renders markdown: ``__import__`` is not bold,
+    ``w_1 * w_2`` not italic, ``$`` not LaTeX."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def markdown_table(rows) -> str:
@@ -162,7 +167,7 @@ def markdown_table(rows) -> str:
 
     def cell(v) -> str:     # a float as the graph writes numbers (7 significant digits)
         text = "" if v is None else gc.fmt(v) if isinstance(v, float) else str(v)
-        return _CELL.sub(r"\\\1", text).replace("\n", " ")
+        return plain(text).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(cell(row.get(c)) for c in cols) + " |" for row in rows]

@@ -6,7 +6,6 @@ rules, and draws.
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,13 +168,7 @@ def keyboard_script() -> str:
 
 
 
-_MARKDOWN = re.compile(r"([\\`*_$~<>\[\]])")       # what can restyle text mid-line
-
-
-def plain(text: str) -> str:
-    """``text`` shown as typed where Streamlit renders markdown: ``__import__`` is not bold,
-    ``w_1 * w_2`` not italic, ``$`` not LaTeX."""
-    return _MARKDOWN.sub(r"\\\1", text)
+plain = ui.plain     # (the pages import it from here)
 
 
 def cells(n: int) -> list:
