@@ -3,7 +3,9 @@
     python bench/timed_server.py OUT.json APP.py [streamlit options]
 
 Every script run (a whole page or a fragment) is timed by the CPU time of its own thread,
-around ``ScriptRunner._run_script``. On SIGUSR1 the runs so far are written to OUT.json
+around ``ScriptRunner._run_script``. A run that a rerun request or ``st.rerun`` restarts
+inside that call counts once, with both parts (rare with one student's sequential changes;
+it can only raise the median). On SIGUSR1 the runs so far are written to OUT.json
 (``{"runs": [seconds, ...]}``) and the count starts over. Not for serving: a benchmark.
 """
 import json

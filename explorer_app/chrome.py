@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
@@ -157,20 +158,23 @@ def markdown_table(rows) -> str:
     grid's and Arrow's scripts (1.3 MB) before the first page was complete; and an HTML
     table is what presentation mode's CSS enlarges.
 
-    >>> print(markdown_table([{"op": "foo → y", "x": "x*x"}, {"op": "a|b", "x": 0.1 + 0.2}]))
+    >>> print(markdown_table([{"op": "foo → y", "x": "x*x"}, {"op": "a|b", "x": 0.1 + 0.2},
+    ...                       {"op": "stop", "x": None}]))
     | op | x |
     |---|---|
     | foo → y | x\*x |
     | a\|b | 0.3 |
+    | stop | None |
     """
     cols = list(dict.fromkeys(k for row in rows for k in row))
 
-    def cell(v) -> str:     # a float as the graph writes numbers (7 significant digits)
-        text = "" if v is None else gc.fmt(v) if isinstance(v, float) else str(v)
-        return plain(text).replace("|", "\\|").replace("\n", " ")
+    def cell(v) -> str:     # a number as the graph writes it (7 significant digits, None)
+        text = gc.fmt(v) if v is None or isinstance(v, (float, np.floating)) else str(v)
+        return plain(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
     lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(row.get(c)) for c in cols) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(row[c]) if c in row else "" for c in cols) + " |"
+              for row in rows]
     return "\n".join(lines)
 
 

@@ -38,7 +38,8 @@ def tables(at):
         if len(lines) < 2 or not lines[0].startswith("| ") or lines[1] != "|" + "---|" * (
                 lines[0].count(" | ") + 1):
             continue
-        cells = [[re.sub(r"\\(.)", r"\1", c) for c in re.split(r"(?<!\\) \| ", ln[2:-2])]
+        # escaped, a cell holds no " | ": that is only ever the separator
+        cells = [[re.sub(r"\\(.)", r"\1", c) for c in ln[2:-2].split(" | ")]
                  for ln in lines if ln != lines[1]]
         out.append(pd.DataFrame(cells[1:], columns=cells[0]))
     return out
